@@ -1,0 +1,34 @@
+package targets
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// constructors maps every registered name to its constructor.
+var constructors = map[string]func() (Target, error){
+	"gmm40":  func() (Target, error) { return NewGMM("gmm40") },
+	"gmm80":  func() (Target, error) { return NewGMM("gmm80") },
+	"gmm120": func() (Target, error) { return NewGMM("gmm120") },
+}
+
+// Names returns the registered target names in sorted order.
+func Names() []string {
+	names := make([]string, 0, len(constructors))
+	for n := range constructors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lookup returns a new instance of the target registered under name. An
+// unknown name is an error that lists the valid ones.
+func Lookup(name string) (Target, error) {
+	c, ok := constructors[name]
+	if !ok {
+		return nil, fmt.Errorf("targets: unknown target %q (valid: %s)", name, strings.Join(Names(), ", "))
+	}
+	return c()
+}
