@@ -30,3 +30,18 @@ type Workspace interface {
 	// last Forward contracted with dout (n×d), into grad (len(Params())).
 	Backward(grad, dout []float64)
 }
+
+// netBuilders maps a ScoreNet kind to the constructor that rebuilds it from
+// its MarshalConfig JSON (with freshly initialised or zero parameters; the
+// checkpoint loader then copies θ in).
+var netBuilders = map[string]func(config []byte) (ScoreNet, error){}
+
+// RegisterNet makes an architecture loadable from checkpoints. Each
+// architecture calls it once from an init function; registering a kind twice
+// panics.
+func RegisterNet(kind string, build func(config []byte) (ScoreNet, error)) {
+	if _, dup := netBuilders[kind]; dup {
+		panic("sim: network kind " + kind + " registered twice")
+	}
+	netBuilders[kind] = build
+}
