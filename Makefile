@@ -1,0 +1,76 @@
+# iwsm — build, serve and test the IW-SM companion.
+#   make serve   build the web bundle into dist/ and serve it (open the printed address)
+#   make test    vet and test everything this machine can run (E2E=1 makes the browser
+#                and desktop tests mandatory instead of skipped)
+
+GO      ?= go
+DIST    ?= dist
+BIN     ?= bin
+ADDR    ?= 127.0.0.1:8080
+SHOTS   ?=
+E2E     ?=
+WASMENV := GOOS=js GOARCH=wasm
+GOROOT  := $(shell $(GO) env GOROOT)
+# Packages that build and test on any machine with Go (no cgo, no X headers).
+PURE    := ./sim/... ./targets/... ./serve/... ./wasm/live/...
+# Packages whose tests also run as WebAssembly under Node when node is installed.
+WASMTESTED := ./sim/... ./targets/... ./wasm/live/...
+
+.PHONY: all build serve test test-wasm vet desktop bench reproduce clean
+
+all: build
+
+## build: the static web bundle in $(DIST)/ (index.html, app.wasm, app.wasm.gz, wasm_exec.js, assets, data)
+build:
+	@mkdir -p $(DIST)/data
+	$(WASMENV) $(GO) build -trimpath -ldflags="-s -w" -o $(DIST)/app.wasm.new ./wasm
+	@if cmp -s $(DIST)/app.wasm.new $(DIST)/app.wasm && [ -f $(DIST)/app.wasm.gz ]; then \
+		rm $(DIST)/app.wasm.new; \
+	else \
+		mv $(DIST)/app.wasm.new $(DIST)/app.wasm && gzip -9 -k -f $(DIST)/app.wasm; \
+	fi
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
+	cp -R assets/. $(DIST)/
+	cp targets/data/*.npy $(DIST)/data/
+	@echo "bundle: $(DIST)/app.wasm.gz $$(du -k $(DIST)/app.wasm.gz | cut -f1) KiB"
+
+## serve: build, then serve $(DIST) on $(ADDR)
+serve: build
+	$(GO) run ./serve -addr $(ADDR) -dir $(DIST)
+
+## vet: go vet natively for the pure packages and as wasm for everything
+vet:
+	@test -z "$$(gofmt -l sim targets serve wasm)" || { echo "gofmt needed:"; gofmt -l sim targets serve wasm; exit 1; }
+	$(GO) vet $(PURE)
+	$(WASMENV) $(GO) vet ./sim/... ./targets/... ./wasm/...
+
+## test: vet, build the bundle, run the unit tests and the end-to-end tests
+test: vet build
+	IWSM_DIST="$(abspath $(DIST))" IWSM_SHOTS="$(SHOTS)" E2E="$(E2E)" $(GO) test -count=1 $(PURE)
+	@$(MAKE) --no-print-directory test-wasm
+
+## test-wasm: the pure packages' tests compiled to WebAssembly, under Node when it is installed
+test-wasm:
+	@if command -v node >/dev/null 2>&1; then \
+		echo "$(WASMENV) go test $(WASMTESTED)  (under $$(node --version))"; \
+		PATH="$(GOROOT)/lib/wasm:$$PATH" $(WASMENV) $(GO) test -count=1 $(WASMTESTED); \
+	elif [ "$(E2E)" = "1" ]; then \
+		echo "E2E=1 but node is not installed: cannot run the wasm tests"; exit 1; \
+	else \
+		echo "skipping the wasm unit tests: node is not installed"; \
+	fi
+
+## desktop: the native app in $(BIN)/ (needs cgo and the X headers listed in README.md)
+desktop:
+	$(GO) build -o $(BIN)/iwsm-desktop ./wasm
+
+## bench: the speed figures
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./sim/ ./targets/
+
+## reproduce: train both methods and rebuild results/ (RESULTS.md and figures)
+reproduce:
+	$(GO) run ./sim/cmd/iwsm reproduce -out results
+
+clean:
+	rm -rf $(DIST) $(BIN)
