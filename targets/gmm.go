@@ -36,7 +36,9 @@ func loadGMMSpecs() (map[string]gmmSpec, error) {
 // NewGMM returns one of the benchmark mixtures "gmm40", "gmm80" or "gmm120":
 // K equal-weight isotropic Gaussians with standard deviation softplus(1) and
 // means uniform in [−L, L]² (L = 40, 80, 120), as FAB and iDEM define them. Its
-// box is [−N, N]² with N the benchmark's normalization (50 for gmm40).
+// box is [−N, N]² with N the benchmark's normalization (50 for gmm40), and its
+// NoiseHint is iDEM's gmm40 schedule (σ_min, σ_max) = (1e−5, 1) in coordinates
+// divided by N, that is (1e−5·N, N): (5e−4, 50), (1e−3, 100), (1.5e−3, 150).
 func NewGMM(name string) (*Mixture, error) {
 	specs, err := loadGMMSpecs()
 	if err != nil {
@@ -59,5 +61,8 @@ func NewGMM(name string) (*Mixture, error) {
 	}
 	n := s.Normalization
 	m.SetBounds([]float64{-n, -n}, []float64{n, n})
+	if err := m.SetNoiseHint(1e-5*n, n); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
