@@ -12,8 +12,8 @@ import (
 //
 // for t ∈ [0, 1]. The prior is N(0, h(1) I).
 type VESchedule struct {
-	SigmaMin float64 // σ_min
-	SigmaMax float64 // σ_max
+	SigmaMin float64 `json:"sigma_min"` // σ_min
+	SigmaMax float64 `json:"sigma_max"` // σ_max
 }
 
 // NewVESchedule returns the schedule for 0 < σ_min < σ_max < ∞, or an error.
@@ -46,3 +46,11 @@ func (s VESchedule) G2(t float64) float64 {
 
 // PriorStd returns the standard deviation √h(1) of the prior N(0, h(1) I).
 func (s VESchedule) PriorStd() float64 { return s.Sigma(1) }
+
+// TimeOfSigma inverts σ_t: it returns t = ln(1 + σ²/σ_min²) / (2 ln(σ_max/σ_min)),
+// the time at which the noise standard deviation is σ ≥ 0 (above 1 for
+// σ > σ_1).
+func (s VESchedule) TimeOfSigma(sigma float64) float64 {
+	r := sigma / s.SigmaMin
+	return math.Log1p(r*r) / (2 * math.Log(s.SigmaMax/s.SigmaMin))
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -28,6 +29,7 @@ type options struct {
 	screenshot string        // PNG written from the last frame on exit
 	width      int           // window width in points
 	height     int           // window height in points
+	cpuProfile string        // write a CPU profile here (desktop)
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -39,6 +41,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.screenshot, "screenshot", "", "write the last frame to this PNG file on exit (desktop)")
 	fs.IntVar(&o.width, "width", 1100, "window width (desktop)")
 	fs.IntVar(&o.height, "height", 760, "window height (desktop)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (desktop)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -76,6 +79,15 @@ func main() {
 	// slice per frame (see TOOLCHAIN.md: budgeting in every catch-up Update
 	// halves the simulation speed in the browser).
 	ebiten.SetTPS(ebiten.SyncWithFPS)
+	if opts.cpuProfile != "" {
+		f, err := os.Create(opts.cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "iwsm:", err)
+			os.Exit(2)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := ebiten.RunGame(g); err != nil {
 		fmt.Fprintln(os.Stderr, "iwsm:", err)
 		os.Exit(1)

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// syntheticRun is a gmm40 run whose final batches have the given x-W2 and
+// coverage, and whose curve reaches every mode with x-W2 ≤ 5 at time reach
+// (never when reach < 0).
+func syntheticRun(variant string, seed uint64, w2 []float64, covered []int, reach float64) *runSummary {
+	s := &runSummary{Target: "gmm40", Variant: variant, Seed: seed, Steps: 1000 + int(seed), TrainSeconds: 300, ESS: 0.25}
+	for i, w := range w2 {
+		s.Batches = append(s.Batches, &metricsRecord{N: 1000, W2: jfloat(w), MMD: 0.001,
+			Covered: ptr(covered[i]), Modes: ptr(40), Outside: ptr(3), ModeTV: ptr(jfloat(0.1))})
+	}
+	s.Curve = []evalPoint{
+		{Step: 100, Seconds: 30, Metrics: &metricsRecord{N: 1000, W2: 9, Covered: ptr(30), Modes: ptr(40)}},
+		{Step: 200, Seconds: 60, Metrics: &metricsRecord{N: 1000, W2: 4.9, Covered: ptr(39), Modes: ptr(40)}},
+	}
+	if reach >= 0 {
+		s.Curve = append(s.Curve, evalPoint{Step: 300, Seconds: reach, Metrics: &metricsRecord{N: 1000, W2: 4.5, Covered: ptr(40), Modes: ptr(40)}})
+	}
+	return s
+}
+
+func TestMeanStd(t *testing.T) {
+	m, s := meanStd([]float64{4, 5, 6})
+	if m != 5 || s != 1 {
+		t.Errorf("mean %v std %v, want 5 and 1 (n − 1)", m, s)
+	}
+	if m, s := meanStd([]float64{2, math.NaN()}); m != 2 || s != 0 {
+		t.Errorf("one value: %v ± %v", m, s)
+	}
+	if m, _ := meanStd(nil); !math.IsNaN(m) {
+		t.Errorf("no values: %v", m)
+	}
+}
+
+func TestAggregate(t *testing.T) {
+	runs := []*runSummary{
+		syntheticRun("iwsm", 1, []float64{4, 6}, []int{40, 40}, 90),  // seed mean 5
+		syntheticRun("iwsm", 2, []float64{6, 8}, []int{40, 38}, 120), // seed mean 7
+		syntheticRun("iwsm", 3, []float64{8, 10}, []int{39, 40}, -1), // seed mean 9, never reaches
+	}
+	row := aggregate(runs, 5)
+	if row.W2.Mean != 7 || row.W2.Std != 2 || row.W2.N != 3 {
+		t.Errorf("x-W2 %+v, want 7 ± 2 over 3 seeds (the std of the per-seed means)", row.W2)
+	}
+	if row.CoveredMin != 38 || row.Modes != 40 || !row.HasModes {
+		t.Errorf("coverage min %d of %d", row.CoveredMin, row.Modes)
+	}
+	if math.Abs(float64(row.Covered.Mean)-(40+39+39.5)/3) > 1e-12 {
+		t.Errorf("mean coverage %v", row.Covered.Mean)
+	}
+	// The 4.9 evaluation does not count: it misses a mode.
+	if row.TimeToQuality.N != 2 || row.TimeToQuality.Mean != 105 {
+		t.Errorf("time to quality %+v, want 105 s over 2 seeds", row.TimeToQuality)
+	}
+	if got := fmtTime(row.TimeToQuality, row.Seeds); got != "105 ± 21 s (2/3 seeds)" {
+		t.Errorf("fmtTime %q", got)
+	}
+	if got := fmtTime(stat{}, 3); got != "—" {
+		t.Errorf("never reached: %q", got)
+	}
+}
+
+func TestFmtStat(t *testing.T) {
+	for _, c := range []struct {
+		s    stat
+		f    string
+		want string
+	}{
+		{stat{Mean: 7.7, Std: 1.44, N: 5}, "%.2f", "7.70 ± 1.44"},
+		{stat{Mean: 7.7, Std: 0, N: 1}, "%.2f", "7.70"},
+		{stat{}, "%.2f", "—"},
+		{stat{Mean: jfloat(math.NaN()), N: 2}, "%.2f", "—"},
+		{stat{Mean: 0.00123, Std: 0.0004, N: 3}, "%.2g", "0.0012 ± 0.0004"},
+	} {
+		if got := fmtStat(c.s, c.f); got != c.want {
+			t.Errorf("fmtStat(%+v, %q) = %q, want %q", c.s, c.f, got, c.want)
+		}
+	}
+}
+
+func TestResultsMarkdown(t *testing.T) {
+	iwsm := aggregate([]*runSummary{
+		syntheticRun("iwsm", 1, []float64{4, 6}, []int{40, 40}, 90),
+		syntheticRun("iwsm", 2, []float64{6, 8}, []int{40, 40}, 110),
+	}, 5)
+	idem := aggregate([]*runSummary{
+		syntheticRun("idem", 1, []float64{7, 9}, []int{36, 37}, -1),
+		syntheticRun("idem", 2, []float64{9, 11}, []int{35, 38}, -1),
+	}, 5)
+	floor := aggregate([]*runSummary{syntheticRun("exact", 1, []float64{4.1, 4.3}, []int{40, 40}, -1)}, 5)
+	rep := &report{
+		Command: "go run ./sim/cmd/iwsm reproduce -budget 5m -seeds 2",
+		Date:    "2025-01-02 03:04 UTC",
+		Machine: machineInfo{GOOS: "linux", GOARCH: "amd64", GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, CPU: "Test CPU"},
+		Settings: reportSettings{BudgetSeconds: 300, Seeds: []uint64{1, 2}, EvalN: 1000, EvalBatches: 2, Evals: 10,
+			W2Threshold: 5, Knobs: []string{"-sde-steps=100"}, Missing: []string{"gmm40-iwsm-def0-seed1"}},
+		Targets: []targetReport{{Target: "gmm40", Dim: 2, Rows: []rowResult{iwsm, idem}, Floor: &floor,
+			Published: publishedFigures["gmm40"], Figures: []figureRef{{Caption: "x-W2 over time", Path: "figures/w2-gmm40.png"}}}},
+	}
+	var buf bytes.Buffer
+	if err := writeResultsMarkdown(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{
+		"go run ./sim/cmd/iwsm reproduce -budget 5m -seeds 2",
+		"2025-01-02 03:04 UTC", "GOMAXPROCS 2", "Test CPU", "linux/amd64", "go1.26.8",
+		"`-sde-steps=100`", "gmm40-iwsm-def0-seed1",
+		"| IW-SM | 6.00 ± 1.41 | 0.001 ± 0 | 40.0 ± 0.0 / 40 (40) | 0.100 ± 0.000 | 100 ± 14 s | 0.250 ± 0.000 | 1002 ± 1 | 2 |",
+		"| iDEM | 9.00 ± 1.41 |", "36.5 ± 0.0 / 40 (35)", "| — | 0.250",
+		"| exact samples (floor, measured here) | 4.20 |",
+		"| iDEM re-run (published, 5 seeds × 5 batches) | 7.70 ± 1.44 |",
+		"| floor: exact vs exact (published) | 4.16 ± 0.60 |",
+		"![x-W2 over time](figures/w2-gmm40.png)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("RESULTS.md lacks %q:\n%s", want, md)
+		}
+	}
+	// Every row of the main table has as many cells as its header.
+	lines := strings.Split(md, "\n")
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "| variant | x-W2") {
+			continue
+		}
+		n := strings.Count(line, "|")
+		for _, row := range lines[i+1:] {
+			if row == "" {
+				break
+			}
+			if strings.Count(row, "|") != n {
+				t.Errorf("row %q has %d separators, the header %d", row, strings.Count(row, "|"), n)
+			}
+		}
+	}
+	if _, err := json.Marshal(rep); err != nil {
+		t.Errorf("results.json: %v", err)
+	}
+}
+
+func TestReproduceTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four tiny runs")
+	}
+	out := t.TempDir()
+	args := append([]string{"reproduce", "-budget", "1m", "-steps", "4", "-seeds", "1", "-targets", "gmm40",
+		"-ablations", "gmm40", "-eval-n", "40", "-eval-batches", "2", "-evals", "2", "-out", out, "-quiet"}, tinyKnobs...)
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("reproduce exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "4 of 4 runs finished") {
+		t.Errorf("stdout %q", stdout)
+	}
+	for _, v := range []string{"iwsm", "idem", "iwsm-def0", "idem-def0"} {
+		for _, ext := range []string{".jsonl", ".csv", ".ckpt", ".json"} {
+			if _, err := os.Stat(filepath.Join(out, "runs", "gmm40-"+v+"-seed1"+ext)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(out, "RESULTS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"IW-SM, defensive share 0", "iDEM, defensive share 0", "exact samples (floor", "figures/samples-gmm40.png", "figures/modes-gmm40.png"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("RESULTS.md lacks %q", want)
+		}
+	}
+	var rep report
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Targets) != 1 || len(rep.Targets[0].Rows) != 4 || rep.Targets[0].Floor == nil {
+		t.Fatalf("results.json: %+v", rep.Targets)
+	}
+	for _, r := range rep.Targets[0].Rows {
+		if r.Steps.Mean != 4 || r.W2.N != 1 || !(r.W2.Mean > 0) {
+			t.Errorf("row %s: %+v", r.Variant, r)
+		}
+	}
+	for _, f := range []string{"samples-gmm40.png", "ess-gmm40.png", "w2-gmm40.png", "modes-gmm40.png"} {
+		checkPNG(t, filepath.Join(out, "figures", f), 0, 0)
+	}
+	// Resuming trains nothing: the summaries are kept as they are.
+	before, _ := os.ReadFile(filepath.Join(out, "runs", "gmm40-iwsm-seed1.json"))
+	code, stdout, stderr = runCLI(t, append(args, "-resume")...)
+	after, _ := os.ReadFile(filepath.Join(out, "runs", "gmm40-iwsm-seed1.json"))
+	if code != 0 || !strings.Contains(stdout, "4 of 4 runs finished") || !bytes.Equal(before, after) {
+		t.Errorf("resume: exit %d, stdout %q, stderr %q, summary changed %v", code, stdout, stderr, !bytes.Equal(before, after))
+	}
+}
