@@ -115,7 +115,7 @@ func TestUsageErrors(t *testing.T) {
 			if stdout != "" {
 				t.Errorf("stdout %q, want nothing", stdout)
 			}
-			if !strings.Contains(stderr, c.want) {
+			if !strings.Contains(strings.ToLower(stderr), strings.ToLower(c.want)) {
 				t.Errorf("stderr %q does not mention %q", stderr, c.want)
 			}
 			if c.args != nil && strings.Count(stderr, "\n") != 1 {
