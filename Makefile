@@ -17,23 +17,32 @@ PURE    := ./sim/... ./targets/... ./serve/... ./wasm/live/...
 # (the command-line tool in sim/cmd is native only).
 WASMTESTED := ./sim ./targets/... ./wasm/live/...
 
-.PHONY: all build serve test test-wasm vet desktop bench reproduce clean
+.PHONY: all build serve test test-wasm vet desktop bench reproduce pretrained clean
 
 all: build
 
-## build: the static web bundle in $(DIST)/ (index.html, app.wasm, app.wasm.gz, wasm_exec.js, assets, data)
+# wasm_build builds one WebAssembly program ($(1): package, $(2): output name)
+# and refreshes its gzip -9 copy only when the binary changed.
+define wasm_build
+	$(WASMENV) $(GO) build -trimpath -ldflags="-s -w" -o $(DIST)/$(2).new $(1)
+	@if cmp -s $(DIST)/$(2).new $(DIST)/$(2) && [ -f $(DIST)/$(2).gz ]; then \
+		rm $(DIST)/$(2).new; \
+	else \
+		mv $(DIST)/$(2).new $(DIST)/$(2) && gzip -9 -k -f $(DIST)/$(2); \
+	fi
+endef
+
+## build: the static web bundle in $(DIST)/: the article (index.html), the app (app.html,
+## app.wasm), its training worker (worker.js, worker.wasm), gzip copies, wasm_exec.js,
+## the assets, the pretrained networks and the reference data
 build:
 	@mkdir -p $(DIST)/data
-	$(WASMENV) $(GO) build -trimpath -ldflags="-s -w" -o $(DIST)/app.wasm.new ./wasm
-	@if cmp -s $(DIST)/app.wasm.new $(DIST)/app.wasm && [ -f $(DIST)/app.wasm.gz ]; then \
-		rm $(DIST)/app.wasm.new; \
-	else \
-		mv $(DIST)/app.wasm.new $(DIST)/app.wasm && gzip -9 -k -f $(DIST)/app.wasm; \
-	fi
+	$(call wasm_build,./wasm,app.wasm)
+	$(call wasm_build,./wasm/worker,worker.wasm)
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
-	cp -R assets/. $(DIST)/
+	tar -C assets --exclude='*.go' -cf - . | tar -C $(DIST) -xf -
 	cp targets/data/*.npy $(DIST)/data/
-	@echo "bundle: $(DIST)/app.wasm.gz $$(du -k $(DIST)/app.wasm.gz | cut -f1) KiB"
+	@echo "bundle: app.wasm.gz $$(du -k $(DIST)/app.wasm.gz | cut -f1) KiB, worker.wasm.gz $$(du -k $(DIST)/worker.wasm.gz | cut -f1) KiB"
 
 ## serve: build, then serve $(DIST) on $(ADDR)
 serve: build
@@ -75,3 +84,18 @@ reproduce:
 
 clean:
 	rm -rf $(DIST) $(BIN)
+
+## pretrained: train the networks the app starts from (3 minutes each on one core)
+PRETRAIN_BUDGET ?= 3m
+PRETRAIN_2D     := gmm80 gmm120 rings manywell uneven
+pretrained:
+	@mkdir -p assets/pretrained
+	$(GO) build -o $(BIN)/iwsm ./sim/cmd/iwsm
+	for v in iwsm idem; do \
+		for t in gmm40 $(PRETRAIN_2D); do \
+			$(BIN)/iwsm train -target $$t -method $$v -seed 1 -budget $(PRETRAIN_BUDGET) -workers 1 -quiet \
+				-out assets/pretrained/$$t-$$v.ckpt || exit 1; \
+		done; \
+		$(BIN)/iwsm train -target gmm40 -method $$v -defensive 0 -seed 1 -budget $(PRETRAIN_BUDGET) -workers 1 -quiet \
+			-out assets/pretrained/gmm40-$$v-nodef.ckpt || exit 1; \
+	done

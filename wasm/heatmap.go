@@ -5,6 +5,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 
+	"iwsm/targets"
 	"iwsm/wasm/live"
 )
 
@@ -16,12 +17,11 @@ const heatmapCells = 256
 // ramp covers.
 const heatmapSpan = 14.0
 
-// newHeatmap renders the session target's density over its box into an image.
-func newHeatmap(s *live.Session) *ebiten.Image {
-	lo, hi := s.Bounds()
+// newHeatmap renders a 2-D target's density over its box into an image.
+func newHeatmap(t targets.Target, lo, hi []float64) *ebiten.Image {
 	n := heatmapCells
 	logp := make([]float64, n*n)
-	live.LogDensityGrid(logp, s.Target(), lo, hi, n, n)
+	live.LogDensityGrid(logp, t, lo, hi, n, n)
 	peak := math.Inf(-1)
 	for _, v := range logp {
 		peak = math.Max(peak, v)

@@ -39,8 +39,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.state, "state", "", "app settings in URL-fragment form, e.g. 'target=gmm40&seed=1&particles=4000'")
 	fs.DurationVar(&o.exitAfter, "exit-after", 0, "quit after this much wall time (desktop; 0 runs until closed)")
 	fs.StringVar(&o.screenshot, "screenshot", "", "write the last frame to this PNG file on exit (desktop)")
-	fs.IntVar(&o.width, "width", 1100, "window width (desktop)")
-	fs.IntVar(&o.height, "height", 760, "window height (desktop)")
+	fs.IntVar(&o.width, "width", 1280, "window width (desktop)")
+	fs.IntVar(&o.height, "height", 820, "window height (desktop)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile to this file (desktop)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

@@ -13,78 +13,159 @@ import (
 // indices are uint16 (TOOLCHAIN.md).
 const maxQuads = 16383
 
-// particleLayer draws particles and their fading trails as batched quads.
-type particleLayer struct {
-	white *ebiten.Image // a 1×1 white texel to colour with vertex colours
+// batcher draws many small quads (particles, trail segments, layer points,
+// arrows) in as few DrawTriangles calls as their count allows.
+type batcher struct {
+	white *ebiten.Image // a 1×1 white texel coloured by the vertices
 	verts []ebiten.Vertex
 	idx   []uint16
 	op    ebiten.DrawTrianglesOptions
+	dst   *ebiten.Image
 }
 
-func newParticleLayer() *particleLayer {
+func newBatcher() *batcher {
 	img := ebiten.NewImage(3, 3)
 	img.Fill(image.White)
-	p := &particleLayer{white: img.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image)}
-	p.verts = make([]ebiten.Vertex, 0, 4*maxQuads)
-	p.idx = make([]uint16, 0, 6*maxQuads)
-	p.op.ColorScaleMode = ebiten.ColorScaleModePremultipliedAlpha
-	return p
+	b := &batcher{white: img.SubImage(image.Rect(1, 1, 2, 2)).(*ebiten.Image)}
+	b.verts = make([]ebiten.Vertex, 0, 4*maxQuads)
+	b.idx = make([]uint16, 0, 6*maxQuads)
+	b.op.ColorScaleMode = ebiten.ColorScaleModePremultipliedAlpha
+	return b
+}
+
+// begin directs the following quads to dst (clipped to its bounds).
+func (b *batcher) begin(dst *ebiten.Image) {
+	b.flush()
+	b.dst = dst
 }
 
 // quad appends a quadrilateral with corners a, b, c, d (in order) of one
-// premultiplied colour, flushing to dst when the batch is full.
-func (p *particleLayer) quad(dst *ebiten.Image, ax, ay, bx, by, cx, cy, dx, dy, r, g, b, a float32) {
-	if len(p.verts) >= 4*maxQuads {
-		p.flush(dst)
+// colour with alpha a (straight, not premultiplied).
+func (b *batcher) quad(ax, ay, bx, by, cx, cy, dx, dy float32, c rgb, alpha float32) {
+	if len(b.verts) >= 4*maxQuads {
+		b.flush()
 	}
-	base := uint16(len(p.verts))
+	base := uint16(len(b.verts))
+	r, g, bl := c[0]*alpha, c[1]*alpha, c[2]*alpha
 	for _, v := range [4][2]float32{{ax, ay}, {bx, by}, {cx, cy}, {dx, dy}} {
-		p.verts = append(p.verts, ebiten.Vertex{DstX: v[0], DstY: v[1], SrcX: 1, SrcY: 1,
-			ColorR: r * a, ColorG: g * a, ColorB: b * a, ColorA: a})
+		b.verts = append(b.verts, ebiten.Vertex{DstX: v[0], DstY: v[1], SrcX: 1, SrcY: 1,
+			ColorR: r, ColorG: g, ColorB: bl, ColorA: alpha})
 	}
-	p.idx = append(p.idx, base, base+1, base+2, base, base+2, base+3)
+	b.idx = append(b.idx, base, base+1, base+2, base, base+2, base+3)
+}
+
+// dot appends a square of half-size s centred at (x, y).
+func (b *batcher) dot(x, y, s float32, c rgb, alpha float32) {
+	b.quad(x-s, y-s, x+s, y-s, x+s, y+s, x-s, y+s, c, alpha)
+}
+
+// segment appends a line from (x0, y0) to (x1, y1) of half-width w.
+func (b *batcher) segment(x0, y0, x1, y1, w float32, c rgb, alpha float32) {
+	nx, ny := y0-y1, x1-x0
+	l := nx*nx + ny*ny
+	if l < 1e-6 {
+		return
+	}
+	s := w / float32(math.Sqrt(float64(l)))
+	nx, ny = nx*s, ny*s
+	b.quad(x0+nx, y0+ny, x1+nx, y1+ny, x1-nx, y1-ny, x0-nx, y0-ny, c, alpha)
 }
 
 // flush draws the pending quads.
-func (p *particleLayer) flush(dst *ebiten.Image) {
-	if len(p.verts) > 0 {
-		dst.DrawTriangles(p.verts, p.idx, p.white, &p.op)
+func (b *batcher) flush() {
+	if len(b.verts) > 0 && b.dst != nil {
+		b.dst.DrawTriangles(b.verts, b.idx, b.white, &b.op)
 	}
-	p.verts, p.idx = p.verts[:0], p.idx[:0]
+	b.verts, b.idx = b.verts[:0], b.idx[:0]
 }
 
-// draw renders every particle's trail (older segments fainter) and its
-// current position, coloured by its predicted mode, clipped to the viewport.
-func (p *particleLayer) draw(screen *ebiten.Image, snap *live.Snapshot, v viewport, scale float64) {
-	dst := screen.SubImage(v.rect()).(*ebiten.Image)
+// drawParticles renders every particle's trail (older and longer segments
+// fainter: the early, noise-dominated jumps would otherwise smear the view)
+// and its current position, coloured by its predicted mode.
+func drawParticles(b *batcher, snap *live.Snapshot, v viewport, scale float64, pal *palette) {
 	n, d := snap.Particles, snap.Dim
 	if len(snap.Trail) == 0 || d != 2 {
 		return
 	}
-	half := float32(0.55 * scale) // trail half-width
-	cur := snap.Trail[len(snap.Trail)-1]
+	half := float32(0.55 * scale)
+	long := float32(40 * scale) // segments longer than this fade out
 	for k := 1; k < len(snap.Trail); k++ {
-		a := float32(k) / float32(len(snap.Trail)) * 0.55
+		age := float32(k) / float32(len(snap.Trail)) * 0.55
 		prev, next := snap.Trail[k-1], snap.Trail[k]
 		for i := range n {
-			r, g, b := modeColor(int(snap.Mode[i]))
 			x0, y0 := v.toScreen(float64(prev[i*d]), float64(prev[i*d+1]))
 			x1, y1 := v.toScreen(float64(next[i*d]), float64(next[i*d+1]))
-			nx, ny := y0-y1, x1-x0 // normal of the segment
-			l := nx*nx + ny*ny
-			if l < 1e-6 {
+			dx, dy := x1-x0, y1-y0
+			l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
+			a := age
+			if l > long {
+				a *= long / l
+			}
+			if a < 0.02 {
 				continue
 			}
-			s := half / float32(math.Sqrt(float64(l)))
-			nx, ny = nx*s, ny*s
-			p.quad(dst, x0+nx, y0+ny, x1+nx, y1+ny, x1-nx, y1-ny, x0-nx, y0-ny, r, g, b, a)
+			b.segment(x0, y0, x1, y1, half, pal.mode(int(snap.Mode[i])), a)
 		}
 	}
-	dot := float32(1.4 * scale)
+	cur := snap.Trail[len(snap.Trail)-1]
+	s := float32(1.4 * scale)
 	for i := range n {
-		r, g, b := modeColor(int(snap.Mode[i]))
 		x, y := v.toScreen(float64(cur[i*d]), float64(cur[i*d+1]))
-		p.quad(dst, x-dot, y-dot, x+dot, y-dot, x+dot, y+dot, x-dot, y+dot, r, g, b, 0.95)
+		b.dot(x, y, s, pal.mode(int(snap.Mode[i])), 0.95)
 	}
-	p.flush(dst)
+}
+
+// drawPoints renders 2-D points as small squares of one colour; sizes, when
+// not nil, scale each square's area.
+func drawPoints(b *batcher, pts []float32, sizes []float32, v viewport, scale float64, c rgb, alpha float32) {
+	base := float32(1.2 * scale)
+	for i := 0; i+1 < len(pts); i += 2 {
+		s := base
+		if sizes != nil {
+			s = base * float32(math.Sqrt(float64(min(max(sizes[i/2], 0), 25))))
+			if s < 0.3 {
+				continue
+			}
+		}
+		x, y := v.toScreen(float64(pts[i]), float64(pts[i+1]))
+		b.dot(x, y, s, c, alpha)
+	}
+}
+
+// drawField renders the score field: at every grid point an arrow for the
+// learned score and, when known, a fainter one for the exact score, both
+// with lengths scaled so that the longest exact (or learned) arrow spans
+// one grid cell.
+func drawField(b *batcher, f live.Field, v viewport, scale float64, cells int) {
+	n := len(f.Points) / 2
+	if n == 0 {
+		return
+	}
+	ref := f.Exact
+	if len(ref) == 0 {
+		ref = f.Learned
+	}
+	var maxLen float64
+	for i := range n {
+		maxLen = math.Max(maxLen, math.Hypot(float64(ref[2*i]), float64(ref[2*i+1])))
+	}
+	if maxLen == 0 {
+		return
+	}
+	cellPx := v.size / float64(cells)
+	k := 0.9 * cellPx / maxLen
+	w := float32(0.7 * scale)
+	arrow := func(px, py float32, sx, sy float32, c rgb, alpha float32) {
+		// y is up in the box and down on screen.
+		ex, ey := px+float32(k)*sx, py-float32(k)*sy
+		b.segment(px, py, ex, ey, w, c, alpha)
+		b.dot(ex, ey, 1.3*w, c, alpha)
+	}
+	for i := range n {
+		px, py := v.toScreen(float64(f.Points[2*i]), float64(f.Points[2*i+1]))
+		if len(f.Exact) > 0 {
+			arrow(px, py, f.Exact[2*i], f.Exact[2*i+1], fieldExact, 0.55)
+		}
+		arrow(px, py, f.Learned[2*i], f.Learned[2*i+1], fieldLearned, 0.9)
+	}
 }

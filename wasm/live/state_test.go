@@ -1,15 +1,22 @@
 package live
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestStateRoundTrip(t *testing.T) {
 	cases := map[string]State{
-		"default":  DefaultState(),
-		"gmm120":   {Target: "gmm120", Seed: 7, Particles: 1000, Steps: 200},
-		"extremes": {Target: "gmm80", Seed: 1<<64 - 1, Particles: 1, Steps: 5000},
+		"default": DefaultState(),
+		"compare": with(func(s *State) { s.Target, s.Method, s.Compare, s.Seed = "gmm120", "iwsm", "idem", 7 }),
+		"knobs": with(func(s *State) {
+			s.K, s.LR, s.Batch, s.Buffer, s.Defensive, s.Speed = 64, 1.25e-3, 256, 9000, 0, 2.5
+			s.Pretrained, s.Classroom = false, true
+			s.Layers = Layers{Buffer: true, Proposal: true, Weights: true, Field: true}
+		}),
+		"edited modes": with(func(s *State) { s.Modes = [][2]float64{{1.5, -2}, {0.01, 33.33}, {-49.99, 0}} }),
+		"extremes":     with(func(s *State) { s.Seed, s.Particles, s.Steps, s.Method = 1<<64-1, 100, 1000, "oracle" }),
 	}
 	for name, s := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -17,13 +24,16 @@ func TestStateRoundTrip(t *testing.T) {
 			if len(warnings) != 0 {
 				t.Fatalf("Decode(%q) warned %v", s.Encode(), warnings)
 			}
-			if got != s {
+			if !reflect.DeepEqual(got, s) {
 				t.Fatalf("Decode(Encode(s)) = %+v, want %+v", got, s)
 			}
-			if got2, _ := Decode("#" + s.Encode()); got2 != s {
+			if got2, _ := Decode("#" + s.Encode()); !reflect.DeepEqual(got2, s) {
 				t.Fatalf("leading '#' changed the result: %+v", got2)
 			}
 		})
+	}
+	if e := DefaultState().Encode(); e != "" {
+		t.Errorf("the default state encodes as %q, want an empty fragment", e)
 	}
 }
 
@@ -36,22 +46,32 @@ func TestDecodeCorrects(t *testing.T) {
 	}{
 		{"clamp high", "particles=1000000", with(func(s *State) { s.Particles = 20000 }), "outside"},
 		{"clamp low", "steps=1", with(func(s *State) { s.Steps = 10 }), "outside"},
+		{"clamp float", "lr=3", with(func(s *State) { s.LR = 0.05 }), "outside"},
 		{"not a number", "particles=lots", DefaultState(), "not a whole number"},
+		{"NaN", "lr=NaN", DefaultState(), "not a number"},
 		{"negative seed", "seed=-3", DefaultState(), "seed"},
 		{"unknown target", "target=banana", DefaultState(), "valid:"},
+		{"unknown method", "method=vae", DefaultState(), "valid:"},
 		{"unknown key", "colour=red", DefaultState(), "unknown setting"},
 		{"bad escape", "target=%zz", DefaultState(), "malformed"},
+		{"bad bool", "classroom=maybe", DefaultState(), "not 1 or 0"},
+		{"bad modes", "modes=1,2;x,3", DefaultState(), "mode 2"},
+		{"modes off a mixture", "target=rings&modes=1,2", with(func(s *State) { s.Target = "rings" }), "mixture"},
+		{"oracle off a mixture", "target=manywell&method=oracle", with(func(s *State) { s.Target = "manywell" }), "oracle"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, warnings := Decode(c.in)
-			if got != c.want {
+			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("Decode(%q) = %+v, want %+v", c.in, got, c.want)
 			}
 			if len(warnings) != 1 || !strings.Contains(warnings[0], c.warnFrag) {
 				t.Errorf("Decode(%q) warnings %q, want one containing %q", c.in, warnings, c.warnFrag)
 			}
 		})
+	}
+	if s, w := Decode("method=idem&compare=idem"); s.Compare != "" || len(w) != 0 {
+		t.Errorf("two equal panes: compare %q, warnings %v; want one pane, silently", s.Compare, w)
 	}
 }
 
@@ -63,14 +83,36 @@ func with(f func(*State)) State {
 
 func FuzzDecode(f *testing.F) {
 	f.Add(DefaultState().Encode())
-	f.Add("#target=gmm40&seed=1&&particles=%41")
+	f.Add("#target=gmm40&seed=1&&particles=%41&compare=oracle")
+	f.Add("modes=1,2;3,4&lr=1e-3&classroom=1")
 	f.Add("=&==&%&target")
 	f.Fuzz(func(t *testing.T, in string) {
 		s, _ := Decode(in)
 		// Whatever came in, the result is valid: it round-trips silently.
 		back, warnings := Decode(s.Encode())
-		if back != s || len(warnings) != 0 {
+		if !reflect.DeepEqual(back, s) || len(warnings) != 0 {
 			t.Fatalf("Decode(%q) = %+v does not round-trip: %+v %v", in, s, back, warnings)
 		}
 	})
+}
+
+func TestToggleMode(t *testing.T) {
+	s := DefaultState()
+	tg, _ := s.BuildTarget()
+	k := len(tg.(interface{ Modes() [][]float64 }).Modes())
+	s2, err := s.ToggleMode(0.123, -0.456)
+	if err != nil || len(s2.Modes) != k+1 || s2.Modes[k] != [2]float64{0.12, -0.46} {
+		t.Fatalf("adding a mode: %v, %d modes, last %v", err, len(s2.Modes), s2.Modes[len(s2.Modes)-1])
+	}
+	s3, err := s2.ToggleMode(0.5, -0.2) // within 2σ of the new mode: removes it
+	if err != nil || len(s3.Modes) != k {
+		t.Fatalf("removing a mode: %v, %d modes", err, len(s3.Modes))
+	}
+	back, w := Decode(s2.Encode())
+	if len(w) != 0 || !reflect.DeepEqual(back, s2) {
+		t.Fatalf("edited state does not round-trip: %v", w)
+	}
+	if _, err := with(func(s *State) { s.Target = "rings" }).ToggleMode(0, 0); err == nil {
+		t.Fatal("edited the modes of a non-mixture")
+	}
 }

@@ -131,7 +131,7 @@ func train(ctx context.Context, spec trainSpec) (*trainResult, error) {
 	}
 	defer tr.Close()
 	r.tr = tr
-	r.res.net = tr.Net()
+	r.res.net = tr.SamplingNet()
 	r.trainTime = time.Since(r.start)
 	r.res.initSeconds = r.trainTime.Seconds()
 	r.lastLog = time.Now()
