@@ -31,6 +31,10 @@ func (c chart) draw(dst *ebiten.Image, h *hud, hist []live.HistoryPoint, x, y, w
 				}
 				v = math.Log10(v)
 			}
+			if n := len(xs); n > 0 && p.Seconds <= xs[n-1] {
+				ys[n-1] = v // one point per time: a repeated point would break the stroke
+				continue
+			}
 			xs, ys = append(xs, p.Seconds), append(ys, v)
 		}
 	}

@@ -61,9 +61,10 @@ type paneStats struct {
 type platform interface {
 	// newHost starts the training engine: a Web Worker or a goroutine.
 	newHost() live.Host
-	// update publishes the figures of a finished frame; it returns true when
-	// the app should quit.
-	update(panes []paneStats) (quit bool)
+	// update publishes the figures of a finished frame and the first pane's
+	// particle positions (n×2, owned by the caller); it returns true when the
+	// app should quit.
+	update(panes []paneStats, positions []float32) (quit bool)
 	// stateChanged records the settings (the page URL, on the desktop nothing).
 	stateChanged(encoded string)
 	// pendingState returns settings that arrived from outside (the page's
@@ -106,6 +107,7 @@ type Game struct {
 
 	paused        bool
 	help          bool
+	panelOpen     bool // on narrow screens the panel is an overlay opened by its button
 	frame         int
 	width, height int     // screen size in device pixels
 	scale         float64 // device pixels per point
@@ -233,7 +235,11 @@ func (g *Game) Update() error {
 	}
 	g.frame++
 	g.adaptParticles(now)
-	if g.platform.update(g.stats()) {
+	var cur []float32
+	if tr := g.panes[0].snap.Trail; len(tr) > 0 {
+		cur = tr[len(tr)-1]
+	}
+	if g.platform.update(g.stats(), cur) {
 		if g.platform.screenshotPath() != "" {
 			g.capture = g.platform.screenshotPath()
 		} else {
@@ -371,10 +377,14 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	for _, p := range g.panes {
 		g.drawPane(screen, p)
 	}
-	if !g.state.Classroom {
+	switch {
+	case g.panelShown():
 		g.drawPanel(screen)
-	} else {
+	case g.state.Classroom:
 		g.hud.text(screen, "IW-SM live · press H for the controls", 12*g.scale, 8*g.scale, 13*g.scale, hudDim)
+	}
+	if g.narrow() && !g.state.Classroom {
+		g.hud.drawWidget(screen, g.menuButton(), g.mouse.In(g.menuButton().rect), g.scale)
 	}
 	if g.message != "" && time.Now().Before(g.messageUntil) {
 		g.drawMessage(screen)
@@ -391,30 +401,49 @@ func (g *Game) Draw(screen *ebiten.Image) {
 	}
 }
 
-// panelWidth is the width of the control panel in device pixels.
+// panelWidth is the width the control panel takes from the panes, in device
+// pixels: none in classroom mode and on narrow screens, where the panel is an
+// overlay.
 func (g *Game) panelWidth() float64 {
-	if g.state.Classroom {
+	if g.state.Classroom || g.narrow() {
 		return 0
 	}
-	return math.Min(290*g.scale, 0.4*float64(g.width))
+	return 290 * g.scale
 }
 
-// layout places the panes' plots and strips in the space right of the panel.
+// narrow reports whether the screen is too narrow for the panel beside the
+// panes.
+func (g *Game) narrow() bool { return float64(g.width) < 900*g.scale }
+
+// panelShown reports whether the controls are on screen.
+func (g *Game) panelShown() bool { return !g.state.Classroom && (!g.narrow() || g.panelOpen) }
+
+// layout places the panes' plots and strips in the space right of the panel:
+// side by side or stacked, whichever gives the larger plots.
 func (g *Game) layout() {
 	left := g.panelWidth()
 	w, h := float64(g.width)-left, float64(g.height)
 	stripH := 150 * g.scale
-	n := float64(len(g.panes))
 	top := 8 * g.scale
+	if g.narrow() {
+		top = 36 * g.scale // room for the controls button
+	}
 	if g.state.Classroom {
 		top = 30 * g.scale
 		stripH = 70 * g.scale
 	}
+	n := float64(len(g.panes))
+	h -= top
+	side := math.Min(w/n, h-stripH)
+	stacked := math.Min(w, h/n-stripH)
 	for i, p := range g.panes {
 		lo, hi := p.view.Bounds()
-		x0 := left + float64(i)*w/n
-		p.plot = fit(x0, top, w/n, h-stripH-top, 8*g.scale, lo, hi)
-		p.strip = image.Rect(int(p.plot.x0), int(p.plot.y0+p.plot.size+6*g.scale), int(p.plot.x0+p.plot.size), int(h-4*g.scale))
+		if stacked > side {
+			p.plot = fit(left, top+float64(i)*h/n, w, h/n-stripH, 8*g.scale, lo, hi)
+		} else {
+			p.plot = fit(left+float64(i)*w/n, top, w/n, h-stripH, 8*g.scale, lo, hi)
+		}
+		p.strip = image.Rect(int(p.plot.x0), int(p.plot.y0+p.plot.size+6*g.scale), int(p.plot.x0+p.plot.size), int(p.plot.y0+p.plot.size+stripH-4*g.scale))
 	}
 }
 
@@ -470,6 +499,9 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 	g.hud.text(screen, phase, p.plot.x0+p.plot.size-g.hud.width(phase, 12*s)-8*s, p.plot.y0+6*s, 12*s, hudText)
 
 	textW := math.Min(w*0.5, 250*s)
+	if w < 380*s { // narrow panes: figures only
+		textW = w
+	}
 	line := func(txt string, clr color.Color) {
 		g.hud.text(screen, txt, x, y, 12*s, clr)
 		y += 16 * s
@@ -533,7 +565,7 @@ func human(v float64) string {
 // drawPanel renders the control panel on the left.
 func (g *Game) drawPanel(screen *ebiten.Image) {
 	s := g.scale
-	w := g.panelWidth()
+	w := 290 * s
 	fillRect(screen, 0, 0, w, float64(g.height), hudPanel)
 	pad := 12 * s
 	g.hud.text(screen, "IW-SM live", pad, pad, 18*s, hudTitle)
@@ -619,11 +651,13 @@ func (g *Game) Layout(outsideWidth, outsideHeight int) (int, int) {
 // input applies the mouse, touch and keyboard.
 func (g *Game) input() {
 	g.layout()
-	if !g.state.Classroom {
+	g.widgets = nil
+	if g.panelShown() {
 		s := g.scale
-		g.widgets, _ = g.controls(int(12*s), int(56*s), int(g.panelWidth()-24*s), int(27*s))
-	} else {
-		g.widgets = nil
+		g.widgets, _ = g.controls(int(12*s), int(56*s), int(290*s-24*s), int(27*s))
+	}
+	if g.narrow() && !g.state.Classroom {
+		g.widgets = append(g.widgets, g.menuButton())
 	}
 	mx, my := ebiten.CursorPosition()
 	g.mouse = image.Pt(mx, my)
@@ -639,6 +673,18 @@ func (g *Game) input() {
 		g.click(c)
 	}
 	g.keys()
+}
+
+// menuButton opens and closes the panel on narrow screens.
+func (g *Game) menuButton() *widget {
+	s := g.scale
+	label := "controls"
+	if g.panelOpen {
+		label = "close"
+	}
+	x := int(float64(g.width) - 112*s)
+	return &widget{label: label, rect: image.Rect(x, int(6*s), x+int(104*s), int(30*s)),
+		action: func() { g.panelOpen = !g.panelOpen }}
 }
 
 // click dispatches a click or tap: a control, or a mode edit on a plot.

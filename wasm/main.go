@@ -1,6 +1,6 @@
 // Command wasm is the iwsm companion app: particles flow from noise into the
 // target's modes along the reverse SDE. The same code runs in the browser
-// (GOOS=js GOARCH=wasm, loaded by assets/index.html) and as a desktop window.
+// (GOOS=js GOARCH=wasm, loaded by assets/app.html) and as a desktop window.
 //
 // Usage (desktop):
 //

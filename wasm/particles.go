@@ -99,7 +99,8 @@ func drawParticles(b *batcher, snap *live.Snapshot, v viewport, scale float64, p
 			l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
 			a := age
 			if l > long {
-				a *= long / l
+				f := long / l
+				a *= f * f
 			}
 			if a < 0.02 {
 				continue

@@ -35,7 +35,7 @@ func (d *desktop) newHost() live.Host {
 	return live.NewGoroutineHost(func(name string) ([]byte, error) { return fs.ReadFile(assets.Pretrained, name) })
 }
 
-func (d *desktop) update(panes []paneStats) bool {
+func (d *desktop) update(panes []paneStats, _ []float32) bool {
 	now := time.Now()
 	d.last = panes
 	if now.Sub(d.lastPrint) >= time.Second {

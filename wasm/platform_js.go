@@ -16,6 +16,7 @@ import (
 type browser struct {
 	mu      sync.Mutex
 	last    []paneStats
+	pos     []float32
 	pending string
 	changed bool
 	written string // the fragment this app wrote last (its own hashchange is ignored)
@@ -38,6 +39,20 @@ func newPlatform(options) platform {
 		out := make([]any, len(b.last))
 		for i, s := range b.last {
 			out[i] = statsObject(s)
+		}
+		return out
+	}))
+	// positions(n) returns the first pane's first n particles as [x0, y0, x1, y1, ...].
+	api.Set("positions", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		n := len(b.pos) / 2
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			n = min(max(args[0].Int(), 0), n)
+		}
+		out := make([]any, 2*n)
+		for i := range out {
+			out[i] = float64(b.pos[i])
 		}
 		return out
 	}))
@@ -67,9 +82,10 @@ func statsObject(s paneStats) map[string]any {
 	}
 }
 
-func (b *browser) update(panes []paneStats) bool {
+func (b *browser) update(panes []paneStats, positions []float32) bool {
 	b.mu.Lock()
 	b.last = panes
+	b.pos = append(b.pos[:0], positions...)
 	b.mu.Unlock()
 	return false
 }

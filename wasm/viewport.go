@@ -9,12 +9,12 @@ type viewport struct {
 }
 
 // fit returns the largest square viewport with the given margin inside a
-// w×h rectangle at (left, top).
+// w×h rectangle at (left, top), centred horizontally and at the top.
 func fit(left, top, w, h, margin float64, lo, hi []float64) viewport {
 	size := min(w, h) - 2*margin
 	return viewport{
 		x0:   left + (w-size)/2,
-		y0:   top + (h-size)/2,
+		y0:   top + margin,
 		size: size,
 		lo:   [2]float64{lo[0], lo[1]},
 		hi:   [2]float64{hi[0], hi[1]},

@@ -73,7 +73,7 @@ type trainPane struct {
 	evalDue      float64 // training seconds at which the next check runs
 	evalCost     float64 // seconds the last check took
 	lastBuffer   time.Time
-	sentParams   int  // step whose θ was last reported
+	sentParams   int       // step whose θ was last reported
 	needEval     bool      // check the quality before training (a pretrained start)
 	pending      []float64 // samples of a started quality check awaiting x-W2 and MMD
 	note         string
