@@ -1,4 +1,4 @@
-// loader.js starts the IW-SM app: it checks for WebGL2 and WebAssembly,
+// loader.js starts the IW-SM app (app.html): it checks for WebGL2 and WebAssembly,
 // downloads app.wasm with a progress bar, runs it with wasm_exec.js's Go
 // class, and reports a status in window.iwsmStatus for tests and visitors:
 //
@@ -7,10 +7,25 @@
 //   "exited"            the Go program returned from main
 //   "error: <message>"  anything that stops the app from starting or running
 //
+// The app's settings travel in location.hash ("#target=gmm40&method=iwsm").
+// The hash is read when the Go program starts, after the download, so a hash
+// set meanwhile (by the companion article around an embedded app) is the one
+// used; later changes reach the running program through hashchange.
+//
 // Every URL is relative, so the bundle works from any static host and path.
 "use strict";
 
 (() => {
+  // Inside the companion article's iframe the article supplies the title and
+  // the links: style.css hides the duplicates under html.embedded.
+  let embedded = false;
+  try {
+    embedded = window.self !== window.top;
+  } catch (e) {
+    embedded = true; // a cross-origin parent: certainly framed
+  }
+  if (embedded) document.documentElement.classList.add("embedded");
+
   const $ = (id) => document.getElementById(id);
   const overlay = $("overlay");
   const loading = $("loading");

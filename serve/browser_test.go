@@ -89,10 +89,25 @@ func (l *responseLog) get(path string) (http.Header, int) {
 	return l.seen[path], l.code[path]
 }
 
-// TestBrowser serves the real bundle with the real handler, opens it in
-// headless Chromium, waits for the Go app to draw, and checks that frames
-// advance, particles move and the page shows something.
-func TestBrowser(t *testing.T) {
+// browserSession is headless Chromium driving the real bundle, served by the
+// real handler from an httptest server. It records every response's headers
+// and the page's console, uncaught exceptions and browser errors (CSP
+// refusals, failed loads), for every frame of the page.
+type browserSession struct {
+	ctx       context.Context // the tab
+	url       string          // the server's base URL, without a trailing slash
+	responses *responseLog
+
+	mu      sync.Mutex
+	console []string
+}
+
+// startBrowser serves the bundle and opens a headless Chromium tab with the
+// given viewport. Everything stops when the test ends; on failure the test
+// log gets the page's console. It skips (or fails with E2E=1) when no
+// Chromium is installed.
+func startBrowser(t *testing.T, width, height int) *browserSession {
+	t.Helper()
 	skipIfShort(t)
 	chrome := findChrome()
 	if chrome == "" {
@@ -103,12 +118,13 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &responseLog{seen: map[string]http.Header{}, code: map[string]int{}}
-	srv := httptest.NewServer(log.wrap(h))
-	defer srv.Close()
+	b := &browserSession{responses: &responseLog{seen: map[string]http.Header{}, code: map[string]int{}}}
+	srv := httptest.NewServer(b.responses.wrap(h))
+	t.Cleanup(srv.Close)
+	b.url = srv.URL
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),
 		chromedp.NoSandbox,
@@ -117,16 +133,15 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 768),
+		chromedp.WindowSize(width, height),
 	)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
+	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
+	t.Cleanup(bcancel)
+	b.ctx = bctx
 
 	// Keep the page's console and uncaught exceptions to explain a failure.
-	var consoleMu sync.Mutex
-	var console []string
 	if err := chromedp.Listen(bctx, func(ev any) {
 		var line string
 		switch ev := ev.(type) {
@@ -156,59 +171,116 @@ func TestBrowser(t *testing.T) {
 		default:
 			return
 		}
-		consoleMu.Lock()
-		console = append(console, line)
-		consoleMu.Unlock()
+		b.mu.Lock()
+		b.console = append(b.console, line)
+		b.mu.Unlock()
 	}); err != nil {
 		t.Fatalf("starting %s: %v", chrome, err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if t.Failed() {
-			consoleMu.Lock()
-			defer consoleMu.Unlock()
-			for _, l := range console {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			for _, l := range b.console {
 				t.Logf("page %s", l)
 			}
 		}
-	}()
-
-	start := time.Now()
+	})
 	enableLog := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{})
 		return err
 	})
-	if err := chromedp.Do(bctx, enableLog, chromedp.EmulateViewport(1024, 768), chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatalf("navigate: %v", err)
+	if err := chromedp.Do(bctx, enableLog, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
+		t.Fatalf("starting %s: %v", chrome, err)
 	}
-	// Wait until the app runs; stop at once if the loader reports a failure.
-	status, err := chromedp.Run(bctx, chromedp.Poll[string](
-		`(s => (s === "running" || s === "exited" || String(s).startsWith("error")) ? String(s) : false)(window.iwsmStatus)`,
+	return b
+}
+
+// open navigates the tab to path (e.g. "/app.html") on the test server.
+func (b *browserSession) open(t *testing.T, path string) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(b.url+path)); err != nil {
+		t.Fatalf("navigate to %s: %v", path, err)
+	}
+}
+
+// waitRunning polls the JavaScript expression status, which evaluates to
+// the app's iwsmStatus, until the app runs; it stops at once when the loader
+// reports a failure or the Go program exited.
+func (b *browserSession) waitRunning(t *testing.T, status string) {
+	t.Helper()
+	start := time.Now()
+	got, err := chromedp.Run(b.ctx, chromedp.Poll[string](
+		`(s => (s === "running" || s === "exited" || String(s).startsWith("error")) ? String(s) : false)(`+status+`)`,
 		chromedp.WithPollingInterval(100*time.Millisecond),
 		chromedp.WithPollingTimeout(90*time.Second),
 	))
 	if err != nil {
-		now, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`String(window.iwsmStatus)`))
+		now, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(() => { try { return String(`+status+`); } catch (e) { return "unreadable: " + e; } })()`))
 		t.Fatalf("app not running after %v (iwsmStatus %q): %v", time.Since(start).Round(time.Second), now, err)
 	}
-	if status != "running" {
-		t.Fatalf("app did not start: iwsmStatus = %q", status)
+	if got != "running" {
+		t.Fatalf("app did not start: iwsmStatus = %q", got)
 	}
 	t.Logf("running after %v", time.Since(start).Round(100*time.Millisecond))
+}
 
-	// The browser must have received the precompressed app.wasm.gz.
-	hdr, code := log.get("/app.wasm")
+// checkWasmServed checks that the browser received the precompressed
+// app.wasm.gz for app.wasm.
+func (b *browserSession) checkWasmServed(t *testing.T) {
+	t.Helper()
+	hdr, code := b.responses.get("/app.wasm")
 	if code != http.StatusOK || hdr.Get("Content-Encoding") != "gzip" || hdr.Get("Content-Type") != "application/wasm" {
 		t.Errorf("app.wasm served with status %d, Content-Encoding %q, Content-Type %q; want 200, gzip, application/wasm",
 			code, hdr.Get("Content-Encoding"), hdr.Get("Content-Type"))
 	}
+}
+
+// screenshot captures the viewport, saves it as name in the screenshot
+// folder and checks that it does not look blank.
+func (b *browserSession) screenshot(t *testing.T, name string) {
+	t.Helper()
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(shotsDir(t), name)
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot saved to %s", path)
+	checkShot(t, name, analyseShot(t, shot))
+}
+
+// checkConsole fails the test when the page logged an error, threw, or was
+// refused anything by the Content-Security-Policy.
+func (b *browserSession) checkConsole(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range b.console {
+		if strings.HasPrefix(l, "exception:") || strings.HasPrefix(l, "error:") || strings.HasPrefix(l, "browser error:") {
+			t.Errorf("page logged %s", l)
+		}
+	}
+}
+
+// TestBrowser opens the full-window app (app.html) in headless Chromium,
+// waits for the Go app to draw, and checks that frames advance, particles
+// move and the page shows something.
+func TestBrowser(t *testing.T) {
+	b := startBrowser(t, 1024, 768)
+	b.open(t, "/app.html")
+	b.waitRunning(t, "window.iwsmStatus")
+	b.checkWasmServed(t)
 
 	read := func() (appStats, appPositions) {
 		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Evaluate[appStats](`window.iwsm.stats()`))
+		s, err := chromedp.Run(b.ctx, chromedp.Evaluate[appStats](`window.iwsm.stats()`))
 		if err != nil {
 			t.Fatalf("window.iwsm.stats(): %v", err)
 		}
-		p, err := chromedp.Run(bctx, chromedp.Evaluate[appPositions](positionsJS))
+		p, err := chromedp.Run(b.ctx, chromedp.Evaluate[appPositions](positionsJS))
 		if err != nil {
 			t.Fatalf("window.iwsm.positions(64): %v", err)
 		}
@@ -256,26 +328,8 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("stats().running is false: %+v", s2)
 	}
 
-	shot, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	path := filepath.Join(shotsDir(t), "browser.png")
-	if err := os.WriteFile(path, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot saved to %s", path)
-	checkShot(t, "browser.png", analyseShot(t, shot))
-
-	// The page must not have logged errors, thrown, or been refused
-	// anything by the Content-Security-Policy.
-	consoleMu.Lock()
-	defer consoleMu.Unlock()
-	for _, l := range console {
-		if strings.HasPrefix(l, "exception:") || strings.HasPrefix(l, "error:") || strings.HasPrefix(l, "browser error:") {
-			t.Errorf("page logged %s", l)
-		}
-	}
+	b.screenshot(t, "browser.png")
+	b.checkConsole(t)
 }
 
 // equalFloats reports whether a and b hold the same numbers.

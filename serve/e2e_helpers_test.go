@@ -57,7 +57,7 @@ func moduleRoot(t *testing.T) string {
 func bundleDir(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("IWSM_DIST"); d != "" {
-		for _, f := range []string{"index.html", "app.wasm", "wasm_exec.js"} {
+		for _, f := range []string{"index.html", "app.html", "app.wasm", "wasm_exec.js"} {
 			if _, err := os.Stat(filepath.Join(d, f)); err != nil {
 				t.Fatalf("IWSM_DIST=%s is not a bundle: %v", d, err)
 			}

@@ -13,23 +13,28 @@ import (
 	"unicode/utf8"
 )
 
-// contentSecurityPolicy allows exactly what the page needs and nothing from
-// another origin: its own scripts (index.html loads wasm_exec.js and
-// loader.js, no inline script), compiling WebAssembly ('wasm-unsafe-eval',
-// without which WebAssembly.instantiate is refused), fetching app.wasm and
-// data files from the same origin, its own stylesheet (Ebiten styles its
-// canvas through the CSSOM, which style-src does not restrict, so no
-// 'unsafe-inline'), and blob:/data: images so the app can export a PNG.
-// Workers fall back to script-src, so a same-origin worker script is allowed.
+// contentSecurityPolicy allows exactly what the bundle needs and nothing from
+// another origin: its own scripts (app.html loads wasm_exec.js and
+// loader.js, index.html loads article.js, no inline script), compiling
+// WebAssembly ('wasm-unsafe-eval', without which WebAssembly.instantiate is
+// refused), fetching app.wasm and data files from the same origin, its own
+// stylesheets (Ebiten styles its canvas through the CSSOM, which style-src
+// does not restrict, so no 'unsafe-inline'), blob:/data: images so the app
+// can export a PNG, a same-origin Web Worker (worker.js, which fetches and
+// compiles worker.wasm under this same policy), and same-origin frames both
+// ways: the companion article (index.html) embeds the app (app.html) in an
+// iframe, and no other site may frame either page.
 const contentSecurityPolicy = "default-src 'none'; " +
 	"script-src 'self' 'wasm-unsafe-eval'; " +
+	"worker-src 'self'; " +
 	"connect-src 'self'; " +
 	"img-src 'self' blob: data:; " +
 	"style-src 'self'; " +
 	"font-src 'self'; " +
+	"frame-src 'self'; " +
 	"base-uri 'none'; " +
 	"form-action 'none'; " +
-	"frame-ancestors 'none'"
+	"frame-ancestors 'self'"
 
 // cacheControl is sent with every file. The bundle's names are not
 // content-hashed (app.wasm is always app.wasm), and app.wasm only works with

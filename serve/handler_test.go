@@ -29,18 +29,21 @@ func testTree(t *testing.T) (root string, wasm []byte) {
 	base := t.TempDir()
 	root = filepath.Join(base, "root")
 	wasm = bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 fake module "), 4000)
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write(wasm)
-	zw.Close()
+	worker := bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 fake worker "), 3000)
 	files := map[string][]byte{
 		"../secret.txt":   []byte(secretContent),
 		"index.html":      []byte("<!doctype html><title>root index</title>"),
+		"app.html":        []byte("<!doctype html><title>app</title>"),
 		"app.wasm":        wasm,
-		"app.wasm.gz":     gz.Bytes(),
+		"app.wasm.gz":     gzipBytes(t, wasm),
+		"worker.js":       []byte("// worker"),
+		"worker.wasm":     worker,
+		"worker.wasm.gz":  gzipBytes(t, worker),
 		"wasm_exec.js":    []byte("// wasm_exec"),
 		"loader.js":       []byte("// loader"),
+		"article.js":      []byte("// article"),
 		"style.css":       []byte("body{}"),
+		"article.css":     []byte("main{}"),
 		"data.json":       []byte(`{"a":1}`),
 		"means.npy":       []byte("\x93NUMPY"),
 		"gmm40.ckpt":      []byte("ckpt"),
@@ -77,6 +80,23 @@ func testTree(t *testing.T) (root string, wasm []byte) {
 	return root, wasm
 }
 
+// gzipBytes compresses data as make build does (gzip -9).
+func gzipBytes(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return gz.Bytes()
+}
+
 // serveRecorded runs one request through a fresh handler for root.
 func serveRecorded(t *testing.T, root string, req *http.Request) *httptest.ResponseRecorder {
 	t.Helper()
@@ -95,10 +115,15 @@ func TestContentTypesAndHeaders(t *testing.T) {
 		path, ctype string
 	}{
 		{"/index.html", "text/html; charset=utf-8"},
+		{"/app.html", "text/html; charset=utf-8"},
 		{"/app.wasm", "application/wasm"},
+		{"/worker.wasm", "application/wasm"},
+		{"/worker.js", "text/javascript; charset=utf-8"},
 		{"/wasm_exec.js", "text/javascript; charset=utf-8"},
 		{"/loader.js", "text/javascript; charset=utf-8"},
+		{"/article.js", "text/javascript; charset=utf-8"},
 		{"/style.css", "text/css; charset=utf-8"},
+		{"/article.css", "text/css; charset=utf-8"},
 		{"/data.json", "application/json"},
 		{"/shot.png", "image/png"},
 		{"/means.npy", "application/octet-stream"},
@@ -144,10 +169,40 @@ func TestContentTypesAndHeaders(t *testing.T) {
 
 func TestContentSecurityPolicy(t *testing.T) {
 	csp := contentSecurityPolicy
-	for _, must := range []string{"default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'",
-		"img-src 'self' blob: data:", "style-src 'self'", "frame-ancestors 'none'"} {
-		if !strings.Contains(csp, must) {
-			t.Errorf("CSP lacks %q: %s", must, csp)
+	directives := map[string]string{}
+	for _, d := range strings.Split(csp, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if _, dup := directives[name]; dup {
+			t.Errorf("CSP repeats %s (browsers ignore the repeat): %s", name, csp)
+		}
+		directives[name] = value
+	}
+	// Every directive the bundle relies on, with exactly the sources it needs:
+	// the article (index.html) frames the app (app.html), the app may start a
+	// same-origin Web Worker (worker.js), and nothing else may frame either.
+	want := map[string]string{
+		"default-src":     "'none'",
+		"script-src":      "'self' 'wasm-unsafe-eval'",
+		"worker-src":      "'self'",
+		"connect-src":     "'self'",
+		"img-src":         "'self' blob: data:",
+		"style-src":       "'self'",
+		"font-src":        "'self'",
+		"frame-src":       "'self'",
+		"frame-ancestors": "'self'",
+		"base-uri":        "'none'",
+		"form-action":     "'none'",
+	}
+	for name, value := range want {
+		if got, ok := directives[name]; !ok {
+			t.Errorf("CSP lacks %s: %s", name, csp)
+		} else if got != value {
+			t.Errorf("CSP %s = %q, want %q", name, got, value)
+		}
+	}
+	for name := range directives {
+		if _, ok := want[name]; !ok {
+			t.Errorf("CSP has unexpected directive %s: %s", name, csp)
 		}
 	}
 	// No other origin, no inline script, no eval of strings.
@@ -240,6 +295,45 @@ func TestGzipSibling(t *testing.T) {
 			t.Errorf("identity and gzip variants share ETag %s", gz.Header().Get("ETag"))
 		}
 	})
+}
+
+// TestGzipWorker checks that the Web Worker's module, worker.wasm, is served
+// from its precompressed sibling like app.wasm.
+func TestGzipWorker(t *testing.T) {
+	root, _ := testTree(t)
+	want, err := os.ReadFile(filepath.Join(root, "worker.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/worker.wasm", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+	rec := serveRecorded(t, root, req)
+	h := rec.Header()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	for k, v := range map[string]string{
+		"Content-Type":          "application/wasm",
+		"Content-Encoding":      "gzip",
+		"Vary":                  "Accept-Encoding",
+		"X-Uncompressed-Length": strconv.Itoa(len(want)),
+		"Content-Length":        strconv.Itoa(rec.Body.Len()),
+	} {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("decoded body differs from worker.wasm")
+	}
 }
 
 func TestConditionalAndRange(t *testing.T) {
