@@ -123,7 +123,7 @@ func startBrowser(t *testing.T, width, height int) *browserSession {
 	t.Cleanup(srv.Close)
 	b.url = srv.URL
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a ceiling: each test polls with its own timeout
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chrome),

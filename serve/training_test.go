@@ -1,0 +1,122 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// trainStats is the part of window.iwsm.stats() the training tests read.
+type trainStats struct {
+	Step      int     `json:"step"`
+	Seconds   float64 `json:"seconds"`
+	Covered   int     `json:"covered"` // −1 before the first quality check
+	Modes     int     `json:"modes"`
+	W2        float64 `json:"w2"` // −1 before the first x-W2
+	FPS       float64 `json:"fps"`
+	Particles int     `json:"particles"`
+	Error     string  `json:"error"`
+}
+
+// measureSeconds is how long TestBrowserTrains may run: 120 s by default
+// (enough to see training progress), longer with IWSM_MEASURE_SECONDS to
+// time the way to 40/40 modes and x-W2 ≤ 6.
+func measureSeconds() (time.Duration, bool) {
+	if v, err := strconv.Atoi(os.Getenv("IWSM_MEASURE_SECONDS")); err == nil && v > 0 {
+		return time.Duration(v) * time.Second, true
+	}
+	return 120 * time.Second, false
+}
+
+// readStats reads the first pane's figures.
+func (b *browserSession) readStats(t *testing.T) trainStats {
+	t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[trainStats](`window.iwsm.stats()`))
+	if err != nil {
+		t.Fatalf("window.iwsm.stats(): %v", err)
+	}
+	if s.Error != "" {
+		t.Fatalf("training stopped: %s", s.Error)
+	}
+	return s
+}
+
+// TestBrowserTrains trains IW-SM on gmm40 from scratch in headless Chromium
+// (the engine in its Web Worker) and checks that the steps grow and the
+// coverage of the quality checks rises. It logs the seconds until 40/40
+// modes and until x-W2 ≤ 6; with IWSM_MEASURE_SECONDS it keeps going until
+// both are reached.
+func TestBrowserTrains(t *testing.T) {
+	limit, measuring := measureSeconds()
+	b := startBrowser(t, 1024, 768)
+	b.open(t, "/app.html#target=gmm40&method=iwsm&pretrained=0&seed=1")
+	b.waitRunning(t, "window.iwsmStatus")
+	start := time.Now()
+	first := b.readStats(t)
+	firstCovered, t40, tW2 := -1, time.Duration(0), time.Duration(0)
+	var last trainStats
+	lastLog := time.Now()
+	for time.Since(start) < limit {
+		time.Sleep(time.Second)
+		s := b.readStats(t)
+		last = s
+		el := time.Since(start)
+		if firstCovered < 0 && s.Covered >= 0 {
+			firstCovered = s.Covered
+		}
+		if t40 == 0 && s.Covered == s.Modes && s.Modes > 0 {
+			t40 = el
+			t.Logf("40/40 modes after %.0f s (step %d, %.0f s of training)", el.Seconds(), s.Step, s.Seconds)
+		}
+		if tW2 == 0 && s.W2 > 0 && s.W2 <= 6 {
+			tW2 = el
+			t.Logf("x-W2 %.2f ≤ 6 after %.0f s (step %d, %.0f s of training)", s.W2, el.Seconds(), s.Step, s.Seconds)
+		}
+		if time.Since(lastLog) >= 10*time.Second {
+			lastLog = time.Now()
+			t.Logf("%3.0f s: step %d, modes %d/%d, x-W2 %.2f, %.0f fps, %d particles", el.Seconds(), s.Step, s.Covered, s.Modes, s.W2, s.FPS, s.Particles)
+		}
+		done := firstCovered >= 0 && s.Covered > firstCovered && s.Step >= 100
+		if measuring {
+			done = t40 > 0 && tW2 > 0
+		}
+		if done {
+			break
+		}
+	}
+	if last.Step <= first.Step {
+		t.Fatalf("training did not advance: step %d → %d", first.Step, last.Step)
+	}
+	if firstCovered < 0 {
+		t.Fatalf("no quality check arrived in %v", limit)
+	}
+	if last.Covered <= firstCovered && last.Covered < last.Modes {
+		t.Fatalf("coverage did not rise: %d → %d modes in %v", firstCovered, last.Covered, limit)
+	}
+	t.Logf("after %.0f s: step %d, modes %d/%d (first check %d), x-W2 %.2f", time.Since(start).Seconds(), last.Step, last.Covered, last.Modes, firstCovered, last.W2)
+	b.screenshot(t, "training.png")
+	b.checkConsole(t)
+}
+
+// TestBrowserPretrained opens the default view, which starts from the
+// shipped network, and logs how long after the first frame the quality check
+// shows 40/40 modes.
+func TestBrowserPretrained(t *testing.T) {
+	b := startBrowser(t, 1280, 800)
+	b.open(t, "/app.html")
+	b.waitRunning(t, "window.iwsmStatus")
+	start := time.Now()
+	for time.Since(start) < 60*time.Second {
+		s := b.readStats(t)
+		if s.Modes > 0 && s.Covered == s.Modes {
+			t.Logf("pretrained: %d/%d modes %.1f s after the first frame", s.Covered, s.Modes, time.Since(start).Seconds())
+			b.screenshot(t, "pretrained.png")
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the pretrained network did not show every mode within 60 s: %+v", b.readStats(t))
+}
