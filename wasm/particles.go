@@ -42,14 +42,19 @@ func (b *batcher) begin(dst *ebiten.Image) {
 // quad appends a quadrilateral with corners a, b, c, d (in order) of one
 // colour with alpha a (straight, not premultiplied).
 func (b *batcher) quad(ax, ay, bx, by, cx, cy, dx, dy float32, c rgb, alpha float32) {
+	b.quad4(ax, ay, bx, by, cx, cy, dx, dy, c, [4]float32{alpha, alpha, alpha, alpha})
+}
+
+// quad4 is quad with an alpha per corner, blended across the quad.
+func (b *batcher) quad4(ax, ay, bx, by, cx, cy, dx, dy float32, c rgb, alpha [4]float32) {
 	if len(b.verts) >= 4*maxQuads {
 		b.flush()
 	}
 	base := uint16(len(b.verts))
-	r, g, bl := c[0]*alpha, c[1]*alpha, c[2]*alpha
-	for _, v := range [4][2]float32{{ax, ay}, {bx, by}, {cx, cy}, {dx, dy}} {
+	for i, v := range [4][2]float32{{ax, ay}, {bx, by}, {cx, cy}, {dx, dy}} {
+		a := alpha[i]
 		b.verts = append(b.verts, ebiten.Vertex{DstX: v[0], DstY: v[1], SrcX: 1, SrcY: 1,
-			ColorR: r, ColorG: g, ColorB: bl, ColorA: alpha})
+			ColorR: c[0] * a, ColorG: c[1] * a, ColorB: c[2] * a, ColorA: a})
 	}
 	b.idx = append(b.idx, base, base+1, base+2, base, base+2, base+3)
 }
@@ -79,36 +84,40 @@ func (b *batcher) flush() {
 	b.verts, b.idx = b.verts[:0], b.idx[:0]
 }
 
-// drawParticles renders every particle's trail (older and longer segments
-// fainter: the early, noise-dominated jumps would otherwise smear the view)
-// and its current position, coloured by its predicted mode.
+// drawParticles renders every particle as a dot with a comet tail: one
+// quad from its oldest kept position to the current one, fading towards the
+// tail, coloured by its predicted mode. One quad per tail (not one per step
+// of the trail) keeps the drawing cheap enough for software WebGL; tails
+// that jump across the plot (the early, noise-dominated steps) fade out.
 func drawParticles(b *batcher, snap *live.Snapshot, v viewport, scale float64, pal *palette) {
 	n, d := snap.Particles, snap.Dim
 	if len(snap.Trail) == 0 || d != 2 {
 		return
 	}
-	half := float32(0.55 * scale)
-	long := float32(40 * scale) // segments longer than this fade out
-	for k := 1; k < len(snap.Trail); k++ {
-		age := float32(k) / float32(len(snap.Trail)) * 0.55
-		prev, next := snap.Trail[k-1], snap.Trail[k]
+	half := float32(0.7 * scale)
+	long := float32(60 * scale) // tails longer than this fade out
+	old, cur := snap.Trail[0], snap.Trail[len(snap.Trail)-1]
+	if len(snap.Trail) > 1 {
 		for i := range n {
-			x0, y0 := v.toScreen(float64(prev[i*d]), float64(prev[i*d+1]))
-			x1, y1 := v.toScreen(float64(next[i*d]), float64(next[i*d+1]))
+			x0, y0 := v.toScreen(float64(old[i*d]), float64(old[i*d+1]))
+			x1, y1 := v.toScreen(float64(cur[i*d]), float64(cur[i*d+1]))
 			dx, dy := x1-x0, y1-y0
-			l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
-			a := age
-			if l > long {
-				f := long / l
-				a *= f * f
+			l2 := dx*dx + dy*dy
+			if l2 < 1 {
+				continue
+			}
+			a := float32(0.5)
+			if l2 > long*long {
+				a *= long * long / l2
 			}
 			if a < 0.02 {
 				continue
 			}
-			b.segment(x0, y0, x1, y1, half, pal.mode(int(snap.Mode[i])), a)
+			s := half / float32(math.Sqrt(float64(l2)))
+			nx, ny := -dy*s, dx*s
+			b.quad4(x0+nx, y0+ny, x1+nx, y1+ny, x1-nx, y1-ny, x0-nx, y0-ny, pal.mode(int(snap.Mode[i])), [4]float32{0, a, a, 0})
 		}
 	}
-	cur := snap.Trail[len(snap.Trail)-1]
 	s := float32(1.4 * scale)
 	for i := range n {
 		x, y := v.toScreen(float64(cur[i*d]), float64(cur[i*d+1]))
