@@ -19,8 +19,9 @@ import (
 var xLibs = []string{"x11", "xrandr", "xcursor", "xinerama", "xi", "xxf86vm", "gl"}
 
 // TestDesktop builds the native app, runs it under Xvfb for a few seconds
-// and checks its once-a-second JSON figures, its exit status and the PNG it
-// writes of its last frame.
+// with the side-by-side view (IW-SM | iDEM, training from scratch in the
+// app's goroutine) and checks its once-a-second JSON figures (both panes
+// train), its exit status and the PNG it writes of its last frame.
 func TestDesktop(t *testing.T) {
 	skipIfShort(t)
 	if _, err := exec.LookPath("xvfb-run"); err != nil {
@@ -48,7 +49,8 @@ func TestDesktop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "xvfb-run", "-a", "-s", "-screen 0 1024x768x24 -nolisten tcp",
-		bin, "-exit-after", "6s", "-screenshot", shot, "-width", "960", "-height", "720")
+		bin, "-exit-after", "8s", "-screenshot", shot, "-width", "960", "-height", "720",
+		"-state", "method=iwsm&compare=idem&pretrained=0")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -59,6 +61,13 @@ func TestDesktop(t *testing.T) {
 	}
 
 	var lines []appStats
+	type paneLine struct {
+		Panes []struct {
+			Variant string `json:"variant"`
+			Step    int    `json:"step"`
+		} `json:"panes"`
+	}
+	var panes []paneLine
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -71,6 +80,9 @@ func TestDesktop(t *testing.T) {
 			continue
 		}
 		lines = append(lines, s)
+		var pl paneLine
+		json.Unmarshal([]byte(line), &pl) // the line parsed as appStats above
+		panes = append(panes, pl)
 	}
 	if len(lines) < 3 {
 		t.Fatalf("got %d stats lines in 6 s, want at least 3 (one a second)\nstdout:\n%s\nstderr:\n%s", len(lines), stdout.String(), stderr.String())
@@ -85,6 +97,9 @@ func TestDesktop(t *testing.T) {
 		if s.Particles <= 0 || math.IsNaN(s.T) || math.IsInf(s.T, 0) || math.IsNaN(s.FPS) || math.IsInf(s.FPS, 0) {
 			t.Errorf("implausible stats line: %v", s)
 		}
+	}
+	if p := panes[len(panes)-1].Panes; len(p) != 2 || p[0].Variant != "iwsm" || p[1].Variant != "idem" || p[0].Step == 0 || p[1].Step == 0 {
+		t.Errorf("want two training panes, IW-SM and iDEM; the last line has %+v", p)
 	}
 	if !lines[len(lines)/2].Running {
 		t.Errorf("app not running mid-way: %v", lines[len(lines)/2])
