@@ -98,7 +98,7 @@ type egnnScratch struct {
 	out            []float64 // cn×D output of a recomputed pass
 	wr, w0         []float64 // H: columns 2H and 2H+1 of W₁
 	gwr, gw0       []float64 // H: their gradients
-	gemm           egnnGemmScratch
+	gemm           gemmScratch
 }
 
 // NewEGNNWorkspace returns a workspace for up to maxBatch configurations.
@@ -155,8 +155,8 @@ func (net *EGNN) NewEGNNWorkspace(maxBatch int, opt EGNNWorkspaceOptions) *EGNNW
 			out: make([]float64, cn*D),
 			wr:  make([]float64, H), w0: make([]float64, H),
 			gwr: make([]float64, H), gw0: make([]float64, H),
-			gemm: newEGNNGemmScratch(H, H),
 		}}
+		wk.sc.gemm.reserve(H, H) // every product has n = H, and m = H when op(A) = Aᵀ
 		if w > 0 {
 			wk.grad = make([]float64, len(net.theta))
 			wk.jobs = make(chan egnnJob)
@@ -315,81 +315,6 @@ func (c *egnnCore) runShare(wk *egnnWorker, job egnnJob) {
 	}
 }
 
-// egnnSigmoid returns σ(z) = 1/(1 + e^{−z}), exactly 0 or 1 far out.
-func egnnSigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
-
-// egnnSigmoidRows sets z[i·h+q] += bias[q] (when bias is not nil) and then
-// s[i·h+q] = σ(z[i·h+q]) for the len(z)/h rows of z; s and z have the same
-// length. With AVX2 it runs four values at a time (egnn_simd_amd64.s),
-// elsewhere through egnnSigmoidsPoly; both agree with egnnSigmoid to 2 ulp.
-func egnnSigmoidRows(s, z, bias []float64, h int) {
-	if len(s) != len(z) || len(z)%h != 0 || (bias != nil && len(bias) != h) {
-		panic("sim: EGNN sigmoid size mismatch")
-	}
-	if egnnSigmoidRowsNative(s, z, bias, h) {
-		return
-	}
-	if bias != nil {
-		for i := 0; i < len(z); i += h {
-			zr := z[i : i+h]
-			for q, b := range bias {
-				zr[q] += b
-			}
-		}
-	}
-	egnnSigmoidsPoly(s, z)
-}
-
-// Constants of egnnSigmoidsPoly (and of the AVX2 code): log₂e, 1.5·2^52 for
-// rounding to an integer, ln 2 in two parts (the first with trailing zero
-// bits, so that k·ln2Hi is exact for |k| < 2^11), and the clamp of −z.
-const (
-	egnnLog2e = 1.4426950408889634
-	egnnMagic = 6755399441055744.0
-	egnnLn2Hi = 0.6931471803691238
-	egnnLn2Lo = 1.9082149292705877e-10
-	egnnClamp = 700.0
-)
-
-// egnnSigmoidsPoly sets s[i] = σ(z[i]) = 1/(1 + e^x), x = −z[i] clamped to
-// [−700, 700], by e^x = 2^k e^r with k = round(x log₂e), r = x − k ln2
-// (|r| ≤ ln2/2) and e^r the degree-13 Taylor polynomial (truncation below
-// 5e-18): within 2 ulp of egnnSigmoid, and in js/wasm four to five times
-// faster than math.Exp, which is pure Go there (about 12 against 55 ns per
-// value under Node). The clamps are branches: the min and max built-ins cost
-// more than the polynomial under js/wasm.
-func egnnSigmoidsPoly(s, z []float64) {
-	s = s[:len(z)]
-	for i, v := range z {
-		x := -v
-		if x > egnnClamp {
-			x = egnnClamp
-		} else if x < -egnnClamp {
-			x = -egnnClamp
-		}
-		y := x*egnnLog2e + egnnMagic // the low bits of y hold k + 2^51
-		k := y - egnnMagic
-		r := x - k*egnnLn2Hi
-		r -= k * egnnLn2Lo
-		p := 1.6059043836821613e-10 // 1/13!
-		p = p*r + 2.08767569878681e-09
-		p = p*r + 2.505210838544172e-08
-		p = p*r + 2.755731922398589e-07
-		p = p*r + 2.7557319223985893e-06
-		p = p*r + 2.48015873015873e-05
-		p = p*r + 0.0001984126984126984
-		p = p*r + 0.001388888888888889
-		p = p*r + 0.008333333333333333
-		p = p*r + 0.041666666666666664
-		p = p*r + 0.16666666666666666
-		p = p*r + 0.5
-		p = p*r + 1
-		p = p*r + 1
-		scale := math.Float64frombits((math.Float64bits(y) + 1023) << 52) // 2^k
-		s[i] = 1 / (1 + p*scale)
-	}
-}
-
 // forwardChunk runs nb configurations through the network into slot sl.
 func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t []float64) {
 	net := c.net
@@ -455,8 +380,8 @@ func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t
 		phi := sl.phi[l*sl.ce : l*sl.ce+ce]
 
 		// P_i = W₁ᵃ h_i + b₁ and Q_i = W₁ᵇ h_i, per node.
-		egnnGemm(false, false, true, cn, H, H, h, H, th[ly.w1:], in1, pq, H2, &sc.gemm)
-		egnnGemm(false, false, true, cn, H, H, h, H, th[ly.w1+H:], in1, pq[H:], H2, &sc.gemm)
+		sc.gemm.gemm(false, false, true, cn, H, H, h, H, th[ly.w1:], in1, pq, H2)
+		sc.gemm.gemm(false, false, true, cn, H, H, h, H, th[ly.w1+H:], in1, pq[H:], H2)
 		b1 := th[ly.b1 : ly.b1+H]
 		for ni := range cn {
 			p := pq[ni*H2 : ni*H2+H]
@@ -496,14 +421,14 @@ func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t
 				e++
 			}
 		}
-		egnnSigmoidRows(sig, a1, nil, H)
+		sigmoidRows(sig, a1, nil, H)
 		for q, s := range sig {
 			a1[q] *= s
 		}
 
 		// z2 = W₂ a1 + b₂, m = SiLU(z2), e = σ(w_g·m + b_g), m̃ = e m.
-		egnnGemm(false, false, true, ce, H, H, a1, H, th[ly.w2:], H, z2, H, &sc.gemm)
-		egnnSigmoidRows(sig, z2, th[ly.b2:ly.b2+H], H)
+		sc.gemm.gemm(false, false, true, ce, H, H, a1, H, th[ly.w2:], H, z2, H)
+		sigmoidRows(sig, z2, th[ly.b2:ly.b2+H], H)
 		wg, bg := th[ly.wg:ly.wg+H], th[ly.bg]
 		mt := sc.s2[:ce*H]
 		for e := range ce {
@@ -516,7 +441,7 @@ func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t
 				mr[q] = m
 				g += wg[q] * m
 			}
-			ge := egnnSigmoid(g)
+			ge := sigmoid(g)
 			gate[e] = ge
 			for q := range mr {
 				mr[q] *= ge
@@ -524,8 +449,8 @@ func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t
 		}
 
 		// z3 = W₃ m̃ + b₃, φ = w₄·SiLU(z3), x^{l+1}_i = x^l_i + C Σ_j u_ij φ̃_ij.
-		egnnGemm(false, false, true, ce, H, H, mt, H, th[ly.w3:], H, z3, H, &sc.gemm)
-		egnnSigmoidRows(sig, z3, th[ly.b3:ly.b3+H], H)
+		sc.gemm.gemm(false, false, true, ce, H, H, mt, H, th[ly.w3:], H, z3, H)
+		sigmoidRows(sig, z3, th[ly.b3:ly.b3+H], H)
 		w4 := th[ly.w4 : ly.w4+H]
 		copy(xn, xl)
 		for ni, e := 0, 0; ni < cn; ni++ {
@@ -583,15 +508,15 @@ func (c *egnnCore) forwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, out, x, t
 				}
 			}
 		}
-		egnnGemm(false, false, true, cn, H, H, h, H, th[ly.w5:], H2, z4, H, &sc.gemm)
-		egnnGemm(true, false, true, cn, H, H, msg, H, th[ly.w5+H:], H2, z4, H, &sc.gemm)
+		sc.gemm.gemm(false, false, true, cn, H, H, h, H, th[ly.w5:], H2, z4, H)
+		sc.gemm.gemm(true, false, true, cn, H, H, msg, H, th[ly.w5+H:], H2, z4, H)
 		a4 := sc.n1[:cn*H]
-		egnnSigmoidRows(a4, z4, th[ly.b5:ly.b5+H], H)
+		sigmoidRows(a4, z4, th[ly.b5:ly.b5+H], H)
 		for q, z := range z4 {
 			a4[q] *= z
 		}
 		hn := sl.hs[(l+1)*sl.cn*H : (l+1)*sl.cn*H+cn*H]
-		egnnGemm(false, false, true, cn, H, H, a4, H, th[ly.w6:], H, hn, H, &sc.gemm)
+		sc.gemm.gemm(false, false, true, cn, H, H, a4, H, th[ly.w6:], H, hn, H)
 		b6 := th[ly.b6 : ly.b6+H]
 		for ni := range cn {
 			row, hr := hn[ni*H:ni*H+H], h[ni*H:ni*H+H]
@@ -682,14 +607,14 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 					gb6[q] += v
 				}
 			}
-			egnnSigmoidRows(a4, z4, nil, H)
+			sigmoidRows(a4, z4, nil, H)
 			for q, z := range z4 {
 				s := a4[q]
 				a4[q] = z * s
 				ds4[q] = s * (1 + z*(1-s))
 			}
-			egnnGemm(true, true, false, H, H, cn, dh, H, a4, H, grad[ly.w6:], H, &sc.gemm)
-			egnnGemm(false, false, false, cn, H, H, dh, H, th[ly.w6:], H, dz4, H, &sc.gemm)
+			sc.gemm.gemm(true, true, false, H, H, cn, dh, H, a4, H, grad[ly.w6:], H)
+			sc.gemm.gemm(false, false, false, cn, H, H, dh, H, th[ly.w6:], H, dz4, H)
 			gb5 := grad[ly.b5 : ly.b5+H]
 			for ni := range cn {
 				row, sr := dz4[ni*H:ni*H+H], ds4[ni*H:ni*H+H]
@@ -698,10 +623,10 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 					gb5[q] += row[q]
 				}
 			}
-			egnnGemm(true, true, false, H, H, cn, dz4, H, h, H, grad[ly.w5:], H2, &sc.gemm)
-			egnnGemm(true, true, false, H, H, cn, dz4, H, msg, H, grad[ly.w5+H:], H2, &sc.gemm)
-			egnnGemm(false, false, false, cn, H, H, dz4, H, th[ly.w5+H:], H2, dM, H, &sc.gemm)
-			egnnGemm(true, false, false, cn, H, H, dz4, H, th[ly.w5:], H2, dh, H, &sc.gemm)
+			sc.gemm.gemm(true, true, false, H, H, cn, dz4, H, h, H, grad[ly.w5:], H2)
+			sc.gemm.gemm(true, true, false, H, H, cn, dz4, H, msg, H, grad[ly.w5+H:], H2)
+			sc.gemm.gemm(false, false, false, cn, H, H, dz4, H, th[ly.w5+H:], H2, dM, H)
+			sc.gemm.gemm(true, false, false, cn, H, H, dz4, H, th[ly.w5:], H2, dh, H)
 		}
 
 		// x^{l+1}_i = x^l_i + C Σ_j u_ij φ̃_ij: ∂/∂φ_ij and ∂/∂u_ij.
@@ -741,7 +666,7 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 		// φ = w₄·SiLU(z3): dz3 → s1, ∂w₄, ∂b₃.
 		w4, gw4, gb3 := th[ly.w4:ly.w4+H], grad[ly.w4:ly.w4+H], grad[ly.b3:ly.b3+H]
 		dz3, sig3 := sc.s1[:ce*H], sc.s2[:ce*H]
-		egnnSigmoidRows(sig3, z3, nil, H)
+		sigmoidRows(sig3, z3, nil, H)
 		for e := range ce {
 			zr := z3[e*H : e*H+H]
 			dr, sr := dz3[e*H:e*H+H], sig3[e*H:e*H+H]
@@ -757,7 +682,7 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 		}
 		// z3 = W₃ m̃ + b₃: ∂m̃ → s3, plus the node path m_i = A Σ_j m̃_ij.
 		dmt := sc.s3[:ce*H]
-		egnnGemm(false, false, false, ce, H, H, dz3, H, th[ly.w3:], H, dmt, H, &sc.gemm)
+		sc.gemm.gemm(false, false, false, ce, H, H, dz3, H, th[ly.w3:], H, dmt, H)
 		if node {
 			for ni := range cn {
 				dm := dM[ni*H : ni*H+H]
@@ -775,7 +700,7 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 		// dz3 → e·dz3 in s1 so that ∂W₃ = Σ (e dz3) mᵀ.
 		wg, gwg, gb2 := th[ly.wg:ly.wg+H], grad[ly.wg:ly.wg+H], grad[ly.b2:ly.b2+H]
 		mm, ds2 := sc.s2[:ce*H], sc.s4[:ce*H]
-		egnnSigmoidRows(ds2, z2, nil, H)
+		sigmoidRows(ds2, z2, nil, H)
 		gbg := 0.0
 		for e := range ce {
 			zr := z2[e*H : e*H+H]
@@ -802,7 +727,7 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 			}
 		}
 		grad[ly.bg] += gbg
-		egnnGemm(true, true, false, H, H, ce, dz3, H, mm, H, grad[ly.w3:], H, &sc.gemm)
+		sc.gemm.gemm(true, true, false, H, H, ce, dz3, H, mm, H, grad[ly.w3:], H)
 		dz2 := dmt
 
 		// z2 = W₂ a1 + b₂, a1 = SiLU(z1) recomputed: a1 → s1, SiLU'(z1) → s2.
@@ -836,15 +761,15 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 				e++
 			}
 		}
-		egnnSigmoidRows(ds1, a1, nil, H)
+		sigmoidRows(ds1, a1, nil, H)
 		for q, z := range a1 {
 			s := ds1[q]
 			a1[q] = z * s
 			ds1[q] = s * (1 + z*(1-s))
 		}
-		egnnGemm(true, true, false, H, H, ce, dz2, H, a1, H, grad[ly.w2:], H, &sc.gemm)
+		sc.gemm.gemm(true, true, false, H, H, ce, dz2, H, a1, H, grad[ly.w2:], H)
 		dz1 := sc.s4[:ce*H]
-		egnnGemm(false, false, false, ce, H, H, dz2, H, th[ly.w2:], H, dz1, H, &sc.gemm)
+		sc.gemm.gemm(false, false, false, ce, H, H, dz2, H, th[ly.w2:], H, dz1, H)
 
 		// z1_ij = P_i + Q_j + w_r r_ij + w_0 r⁰_ij: dz1 = da1 ⊙ SiLU'(z1), then
 		// ∂b₁, ∂w_r, ∂w_0, dP, dQ and dr.
@@ -897,10 +822,10 @@ func (c *egnnCore) backwardChunk(sc *egnnScratch, sl *egnnSlot, nb int, grad, do
 			grad[ly.w1+q*in1+H2] += gwr[q]
 			grad[ly.w1+q*in1+H2+1] += gw0[q]
 		}
-		egnnGemm(true, true, false, H, H, cn, dpq, H2, h, H, grad[ly.w1:], in1, &sc.gemm)
-		egnnGemm(true, true, false, H, H, cn, dpq[H:], H2, h, H, grad[ly.w1+H:], in1, &sc.gemm)
-		egnnGemm(true, false, false, cn, H, H, dpq, H2, th[ly.w1:], in1, dh, H, &sc.gemm)
-		egnnGemm(true, false, false, cn, H, H, dpq[H:], H2, th[ly.w1+H:], in1, dh, H, &sc.gemm)
+		sc.gemm.gemm(true, true, false, H, H, cn, dpq, H2, h, H, grad[ly.w1:], in1)
+		sc.gemm.gemm(true, true, false, H, H, cn, dpq[H:], H2, h, H, grad[ly.w1+H:], in1)
+		sc.gemm.gemm(true, false, false, cn, H, H, dpq, H2, th[ly.w1:], in1, dh, H)
+		sc.gemm.gemm(true, false, false, cn, H, H, dpq[H:], H2, th[ly.w1+H:], in1, dh, H)
 
 		if l == 0 {
 			break // x⁰ is the input

@@ -519,7 +519,8 @@ func TestEGNNPanics(t *testing.T) {
 	}
 }
 
-// TestEGNNNoAllocs checks that Forward and Backward allocate nothing.
+// TestEGNNNoAllocs checks that Forward and Backward allocate nothing, and
+// that the matrix-product scratch sized up front never grows.
 func TestEGNNNoAllocs(t *testing.T) {
 	for _, o := range []EGNNWorkspaceOptions{{Workers: 1}, {Workers: 2}, {MaxBytes: -1, ChunkEdges: 30, Workers: 3}} {
 		net := egnnTestNet(t, egnnTestConfigs[0].cfg, 1)
@@ -529,11 +530,20 @@ func TestEGNNNoAllocs(t *testing.T) {
 		ws := net.NewEGNNWorkspace(16, o)
 		out := make([]float64, len(x))
 		grad := make([]float64, len(net.theta))
+		var caps []int // of the matrix-product scratch, which must not grow
+		for _, wk := range ws.c.workers {
+			caps = append(caps, cap(wk.sc.gemm.pack), cap(wk.sc.gemm.rows))
+		}
 		if a := testing.AllocsPerRun(5, func() {
 			ws.Forward(out, x, tm)
 			ws.Backward(grad, dout)
 		}); a != 0 {
 			t.Errorf("options %+v: %v allocations per Forward+Backward", o, a)
+		}
+		for i, wk := range ws.c.workers {
+			if cap(wk.sc.gemm.pack) != caps[2*i] || cap(wk.sc.gemm.rows) != caps[2*i+1] {
+				t.Errorf("options %+v: worker %d's product scratch grew", o, i)
+			}
 		}
 	}
 }
@@ -562,164 +572,6 @@ func TestEGNNWorkersStop(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("%d goroutines remain, %d before the workspace", runtime.NumGoroutine(), before)
-}
-
-// TestEGNNGemm checks both matrix-product implementations against a naive
-// loop, for every transpose combination, odd sizes, strides and more terms
-// than one block.
-func TestEGNNGemm(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sz := range []struct{ m, n, k int }{{1, 1, 1}, {3, 5, 7}, {37, 13, 300}, {70, 130, 64}, {2, 200, 513}} {
-		for _, ta := range []bool{false, true} {
-			for _, tb := range []bool{false, true} {
-				m, n, k := sz.m, sz.n, sz.k
-				lda, ldb, ldc := k+3, n+1, n+2
-				ar, ac := m, k
-				if ta {
-					lda, ar, ac = m+2, k, m
-				}
-				br, bc := k, n
-				if tb {
-					ldb, br, bc = k+1, n, k
-				}
-				a := make([]float64, (ar-1)*lda+ac)
-				b := make([]float64, (br-1)*ldb+bc)
-				c0 := make([]float64, (m-1)*ldc+n)
-				for _, s := range [][]float64{a, b, c0} {
-					for i := range s {
-						s[i] = rng.NormFloat64()
-					}
-				}
-				prod := make([]float64, len(c0))
-				for i := range m {
-					for j := range n {
-						v := 0.0
-						for l := range k {
-							var av, bv float64
-							if ta {
-								av = a[l*lda+i]
-							} else {
-								av = a[i*lda+l]
-							}
-							if tb {
-								bv = b[j*ldb+l]
-							} else {
-								bv = b[l*ldb+j]
-							}
-							v += av * bv
-						}
-						prod[i*ldc+j] = v
-					}
-				}
-				sc := newEGNNGemmScratch(m, n)
-				for _, acc := range []bool{false, true} {
-					want := append([]float64(nil), c0...)
-					for i := range m {
-						for j := range n {
-							if acc {
-								want[i*ldc+j] += prod[i*ldc+j]
-							} else {
-								want[i*ldc+j] = prod[i*ldc+j]
-							}
-						}
-					}
-					for _, impl := range []string{"gonum", "go", "dispatch"} {
-						c := append([]float64(nil), c0...)
-						switch impl {
-						case "gonum":
-							egnnGemmGonum(acc, ta, tb, m, n, k, a, lda, b, ldb, c, ldc)
-						case "go":
-							egnnGemmGo(acc, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, &sc)
-						default:
-							egnnGemm(acc, ta, tb, m, n, k, a, lda, b, ldb, c, ldc, &sc)
-						}
-						if e := egnnMaxAbsDiff(c, want); e > 1e-12*float64(k) {
-							t.Errorf("%s %+v acc=%v ta=%v tb=%v: error %g", impl, sz, acc, ta, tb, e)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// TestEGNNSigmoidRows checks the sigmoids of the network (the AVX2 code
-// where available, the polynomial otherwise, and the polynomial directly)
-// against σ(z) = 1/(1 + math.Exp(−z)): the bias is added exactly, and σ
-// agrees to 2 ulp (relative 4.5e-16, or 1e-300 absolute where σ underflows;
-// both clamp z at −700, where σ < 1e-304).
-func TestEGNNSigmoidRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(8, 9))
-	for _, h := range []int{4, 8, 5, 1} {
-		const rows = 9
-		z := make([]float64, rows*h)
-		for i := range z {
-			switch i % 4 {
-			case 0:
-				z[i] = 3 * rng.NormFloat64()
-			case 1:
-				z[i] = 100 * (rng.Float64() - 0.5)
-			case 2:
-				z[i] = 2000 * (rng.Float64() - 0.5)
-			default:
-				z[i] = 1e-3 * (rng.Float64() - 0.5)
-			}
-		}
-		z[0], z[1] = 0, -1e308
-		z[len(z)-1] = 1e308
-		bias := make([]float64, h)
-		for q := range bias {
-			bias[q] = rng.NormFloat64()
-		}
-		poly := make([]float64, len(z))
-		egnnSigmoidsPoly(poly, z)
-		for i, v := range z {
-			if want := egnnSigmoid(v); math.Abs(poly[i]-want) > 4.5e-16*want+1e-300 {
-				t.Errorf("polynomial σ(%v) = %v, want %v", v, poly[i], want)
-			}
-		}
-		for _, b := range [][]float64{nil, bias} {
-			zz := append([]float64(nil), z...)
-			s := make([]float64, len(z))
-			egnnSigmoidRows(s, zz, b, h)
-			for i, v := range z {
-				if b != nil {
-					v += b[i%h]
-				}
-				if zz[i] != v {
-					t.Fatalf("h=%d: z[%d] = %v after the bias, want %v", h, i, zz[i], v)
-				}
-				want := egnnSigmoid(v)
-				if math.Abs(s[i]-want) > 4.5e-16*want+1e-300 {
-					t.Errorf("h=%d bias=%v: σ(%v) = %v, want %v", h, b != nil, v, s[i], want)
-				}
-			}
-		}
-	}
-}
-
-// TestEGNNGemmBounds checks that a product with a short operand panics
-// instead of running off the end (the assembly kernel does not check).
-func TestEGNNGemmBounds(t *testing.T) {
-	sc := newEGNNGemmScratch(8, 8)
-	ok := make([]float64, 64)
-	for name, f := range map[string]func(){
-		"short A":  func() { egnnGemm(false, false, false, 8, 8, 8, ok[:63], 8, ok, 8, ok, 8, &sc) },
-		"short Aᵀ": func() { egnnGemm(false, true, false, 8, 8, 8, ok[:60], 8, ok, 8, ok, 8, &sc) },
-		"short B":  func() { egnnGemm(false, false, false, 8, 8, 8, ok, 8, ok[:63], 8, ok, 8, &sc) },
-		"short Bᵀ": func() { egnnGemm(false, false, true, 8, 8, 8, ok, 8, ok[:57], 8, ok, 8, &sc) },
-		"short C":  func() { egnnGemm(true, false, false, 8, 8, 8, ok, 8, ok, 8, ok[:63], 8, &sc) },
-		"bad ldc":  func() { egnnGemm(true, false, false, 8, 8, 8, ok, 8, ok, 8, ok, 7, &sc) },
-	} {
-		func() {
-			defer func() {
-				if r, _ := recover().(string); !strings.HasPrefix(r, "sim: ") {
-					t.Errorf("%s: recovered %q, want a \"sim: \" panic", name, r)
-				}
-			}()
-			f()
-		}()
-	}
 }
 
 // ExampleEGNN evaluates iDEM's DW-4 network (4 particles in 2-D, 3 layers of

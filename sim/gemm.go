@@ -1,338 +1,161 @@
 package sim
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
-)
+// Matrix products of the score networks (the MLP and the EGNN):
+//
+//	C = op(A)·op(B)   or   C += op(A)·op(B),
+//
+// op(A) m×k (A itself, or Aᵀ of a k×m A), op(B) k×n (B, or Bᵀ of an n×k B),
+// every matrix row-major with its own row stride. One implementation, serial
+// and allocation-free (the scratch belongs to the caller), with two
+// micro-kernels chosen at run time:
+//
+//   - amd64 with AVX2 and FMA (useAVX2, gemm_amd64.go/.s): a 6×8 register
+//     tile of twelve YMM accumulators, reading op(A) in place through its
+//     strides and op(B) from packed panels of eight columns.
+//   - everywhere else (js/wasm, and amd64 without AVX2): a 2×3 register
+//     tile in pure Go (six accumulators, few enough that the compiler spills
+//     nothing) reading two rows of op(A) and a packed panel of three columns
+//     of op(B), two terms per iteration.
+//
+// Measured on the project's shared 2-core AMD machine (one core; see
+// BenchmarkGemmMLPShapes and BenchmarkGemmEGNNShapes): the AVX2 kernel runs
+// the MLP's products at 42–44 GFLOP/s and the EGNN's at 44–46, against
+// 9.2–10 for gonum's Dgemm (SSE2 assembly, kept serial) that the MLP used,
+// and about 50 on large products alone, where the EGNN's former 4×8 tile
+// reached 46. The pure-Go kernel runs them at 8.8–9.5 GFLOP/s natively,
+// 94–97 % of gonum's Dgemm, so gonum is no longer a fallback (an amd64
+// machine without AVX2 loses those few per cent), and at about 4 GFLOP/s
+// under js/wasm, where gonum (pure Go there) reaches 0.4–0.6.
+//
+// Both take the k dimension gemmKB terms at a time and pack each block of
+// op(B) into zero-padded panels (packB) once, which costs O(kn) copies
+// against O(mkn) flops.
 
-// Matrix products of the score network: serial and allocation-free, with two
-// implementations chosen per architecture (gemmUseBLAS):
-//
-//   - amd64: gonum's Dgemm, whose inner loops are SSE2 assembly, called on
-//     blocks of C small enough (fewer than four 64×64 blocks) that it stays
-//     serial: larger calls spawn goroutines and allocate on every call;
-//   - elsewhere (js/wasm): a pure-Go packed kernel, about 4× faster than
-//     gonum's assembly-free Dgemm under wasm.
-//
-// The packed kernel reduces every product to C (+)= A·B with A row-major and B
-// packed into panels of four columns (k×4, contiguous, the last panel padded
-// with zeros). A 2×4 register-blocked micro-kernel (eight accumulators) then
-// reads one A value per row and four contiguous panel values per k. On the
-// products of the network's forward+backward pass (BenchmarkGemm*MLPShapes,
-// on this project's shared 2-core AMD machine) it runs at 7.0 GFLOP/s
-// natively, where the chunked serial Dgemm reaches 9.1, and at 3.1–3.3
-// GFLOP/s under js/wasm, where gonum's Dgemm reaches 0.75–0.79.
-//
-// The three shapes the network needs:
-//
-//	gemmNN: C (+)= A·B,   A m×k, B k×n  (forward: Z = H·W)
-//	gemmNT: C (+)= A·Bᵀ,  A m×k, B n×k  (backward: dH = dZ·Wᵀ)
-//	gemmTN: C (+)= Aᵀ·B,  A k×m, B k×n  (backward: dW += Hᵀ·dZ)
-//
-// The packed gemmTN transposes A into scratch first (O(mk) moves against
-// O(mkn) flops).
+// gemmKB is the number of product terms (the k dimension) per block.
+const gemmKB = 256
 
-// gemmRowBlock is the number of A rows run against all panels before moving
-// on, so that the rows stay in L1/L2 while the packed B streams from L2.
-const gemmRowBlock = 32
+// gemmEdgeRows is the number of rows of the AVX2 tile: the last m mod 6
+// rows of op(A) go through a zero-padded copy of six rows.
+const gemmEdgeRows = 6
 
-// gemmScratch holds the packing buffers of one goroutine's products.
+// gemmScratch holds the packing buffers of one goroutine's products. The
+// zero value works; reserve sizes it up front so that no product allocates.
 type gemmScratch struct {
-	pack  []float64 // packed B panels
-	trans []float64 // transposed A (gemmTN)
+	pack []float64 // one block of op(B) in panels, at most gemmKB × (n+7)
+	rows []float64 // rows of op(A) copied contiguous, at most gemmKB × max(m, 6)
 }
 
-// packedLen returns the length of k×n packed into 4-column panels.
-func packedLen(k, n int) int { return k * ((n + 3) &^ 3) }
-
-// reserve grows the buffers to hold products with packed B of packLen values
-// and a transposed A of transLen values; it allocates only when they grow.
-func (g *gemmScratch) reserve(packLen, transLen int) {
-	if cap(g.pack) < packLen {
-		g.pack = make([]float64, packLen)
+// reserve grows the buffers to hold products of up to maxM rows and maxN
+// columns on either kernel; it allocates only when they grow.
+func (g *gemmScratch) reserve(maxM, maxN int) {
+	if n := gemmKB * (maxN + 7); cap(g.pack) < n {
+		g.pack = make([]float64, n)
 	}
-	if cap(g.trans) < transLen {
-		g.trans = make([]float64, transLen)
+	if n := gemmKB * max(maxM, gemmEdgeRows); cap(g.rows) < n {
+		g.rows = make([]float64, n)
 	}
 }
 
-// packB packs the row-major k×n matrix b into dst as ⌈n/4⌉ panels of k×4:
-// dst[p·4k + 4l + r] = b[l·n + 4p + r], zero where 4p + r ≥ n.
-func packB(dst, b []float64, k, n int) {
-	for j := 0; j < n; j += 4 {
-		p := dst[j*k : j*k+4*k]
-		w := min(4, n-j)
-		if w == 4 {
-			for l := range k {
-				src := b[l*n+j : l*n+j+4 : l*n+j+4]
-				q := p[4*l : 4*l+4 : 4*l+4]
-				q[0], q[1], q[2], q[3] = src[0], src[1], src[2], src[3]
-			}
-			continue
-		}
-		for l := range k {
-			q := p[4*l : 4*l+4 : 4*l+4]
-			for r := range 4 {
-				if r < w {
-					q[r] = b[l*n+j+r]
-				} else {
-					q[r] = 0
-				}
-			}
-		}
+// gemm computes C = op(A)·op(B), or C += op(A)·op(B) when acc, for the
+// m×n matrix C (row stride ldc), where op(A) is m×k (A itself, row stride
+// lda, when !ta; Aᵀ of the k×m matrix A when ta) and op(B) is k×n (B, row
+// stride ldb, when !tb; Bᵀ of the n×k matrix B when tb). C must not overlap
+// A or B. It panics (with a "sim: " message) when an operand is too short
+// for its shape, since the assembly kernel does not check bounds.
+func (g *gemmScratch) gemm(acc, ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic("sim: negative matrix product size")
 	}
-}
-
-// packBT packs the transpose of the row-major n×k matrix b (so that the
-// product uses Bᵀ, k×n) into dst: dst[p·4k + 4l + r] = b[(4p + r)·k + l].
-func packBT(dst, b []float64, n, k int) {
-	for j := 0; j < n; j += 4 {
-		p := dst[j*k : j*k+4*k]
-		w := min(4, n-j)
-		if w == 4 {
-			b0 := b[j*k : j*k+k]
-			b1 := b[(j+1)*k : (j+1)*k+k]
-			b2 := b[(j+2)*k : (j+2)*k+k]
-			b3 := b[(j+3)*k : (j+3)*k+k]
-			b1, b2, b3 = b1[:len(b0)], b2[:len(b0)], b3[:len(b0)]
-			for l := range b0 {
-				q := p[4*l : 4*l+4 : 4*l+4]
-				q[0], q[1], q[2], q[3] = b0[l], b1[l], b2[l], b3[l]
-			}
-			continue
-		}
-		for l := range k {
-			q := p[4*l : 4*l+4 : 4*l+4]
-			for r := range 4 {
-				if r < w {
-					q[r] = b[(j+r)*k+l]
-				} else {
-					q[r] = 0
-				}
-			}
-		}
-	}
-}
-
-// transpose writes the transpose of the row-major r×c matrix a into dst (c×r).
-func transpose(dst, a []float64, r, c int) {
-	const blk = 16
-	for i0 := 0; i0 < r; i0 += blk {
-		i1 := min(i0+blk, r)
-		for j0 := 0; j0 < c; j0 += blk {
-			j1 := min(j0+blk, c)
-			for i := i0; i < i1; i++ {
-				row := a[i*c : i*c+c]
-				for j := j0; j < j1; j++ {
-					dst[j*r+i] = row[j]
-				}
-			}
-		}
-	}
-}
-
-// gemmNN computes C = A·B (acc false) or C += A·B (acc true) for row-major
-// A (m×k), B (k×n) and C (m×n).
-func (g *gemmScratch) gemmNN(c, a, b []float64, m, k, n int, acc bool) {
-	checkGemm(c, a, b, m, k, n)
-	if gemmUseBLAS {
-		blasGemm(blas.NoTrans, blas.NoTrans, c, a, b, m, k, n, acc)
-		return
-	}
-	g.packedNN(c, a, b, m, k, n, acc)
-}
-
-// gemmNT computes C (+)= A·Bᵀ for row-major A (m×k), B (n×k), C (m×n).
-func (g *gemmScratch) gemmNT(c, a, b []float64, m, k, n int, acc bool) {
-	checkGemm(c, a, b, m, k, n)
-	if gemmUseBLAS {
-		blasGemm(blas.NoTrans, blas.Trans, c, a, b, m, k, n, acc)
-		return
-	}
-	g.packedNT(c, a, b, m, k, n, acc)
-}
-
-// gemmTN computes C (+)= Aᵀ·B for row-major A (k×m), B (k×n), C (m×n).
-func (g *gemmScratch) gemmTN(c, a, b []float64, m, k, n int, acc bool) {
-	checkGemm(c, a, b, m, k, n)
-	if gemmUseBLAS {
-		blasGemm(blas.Trans, blas.NoTrans, c, a, b, m, k, n, acc)
-		return
-	}
-	g.packedTN(c, a, b, m, k, n, acc)
-}
-
-// blasGemm computes C (+)= op(A)·op(B) with gonum's Dgemm on blocks of C of
-// at most three 64×64 tiles (64 rows × 192 columns, or 192 rows × 64
-// columns), below the size at which Dgemm goes parallel, so that it stays
-// serial and allocation-free. A is m×k (k×m when ta), B is k×n (n×k when
-// tb), all row-major and tight.
-func blasGemm(ta, tb blas.Transpose, c, a, b []float64, m, k, n int, acc bool) {
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 { // Dgemm rejects leading dimensions of 0
-		if !acc {
-			clear(c[:m*n])
-		}
-		return
+	ar, ac, br, bc := m, k, k, n // extents of A and B as stored
+	if ta {
+		ar, ac = k, m
 	}
-	beta := 0.0
-	if acc {
-		beta = 1
+	if tb {
+		br, bc = n, k
 	}
-	lda, ldb := k, n
-	if ta == blas.Trans {
-		lda = m
-	}
-	if tb == blas.Trans {
-		ldb = k
-	}
-	var impl gonum.Implementation
-	cw := min(n, 192)
-	rows := 64
-	if cw <= 64 {
-		rows = 192
-	}
-	for j0 := 0; j0 < n; j0 += cw {
-		nj := min(cw, n-j0)
-		bj := b[j0:] // column block of B (k×n)
-		if tb == blas.Trans {
-			bj = b[j0*k:] // row block of B (n×k)
-		}
-		for i0 := 0; i0 < m; i0 += rows {
-			mi := min(rows, m-i0)
-			ai := a[i0*k:] // row block of A (m×k)
-			if ta == blas.Trans {
-				ai = a[i0:] // column block of A (k×m)
-			}
-			impl.Dgemm(ta, tb, mi, nj, k, 1, ai, lda, bj, ldb, beta, c[i0*n+j0:], n)
-		}
-	}
-}
-
-// packedNN is gemmNN with the packed kernel.
-func (g *gemmScratch) packedNN(c, a, b []float64, m, k, n int, acc bool) {
-	g.reserve(packedLen(k, n), 0)
-	bp := g.pack[:packedLen(k, n)]
-	packB(bp, b, k, n)
-	gemmPacked(c, a, bp, m, k, n, acc)
-}
-
-// packedNT is gemmNT with the packed kernel.
-func (g *gemmScratch) packedNT(c, a, b []float64, m, k, n int, acc bool) {
-	g.reserve(packedLen(k, n), 0)
-	bp := g.pack[:packedLen(k, n)]
-	packBT(bp, b, n, k)
-	gemmPacked(c, a, bp, m, k, n, acc)
-}
-
-// packedTN is gemmTN with the packed kernel.
-func (g *gemmScratch) packedTN(c, a, b []float64, m, k, n int, acc bool) {
-	g.reserve(packedLen(k, n), m*k)
-	at := g.trans[:m*k]
-	transpose(at, a[:k*m], k, m)
-	bp := g.pack[:packedLen(k, n)]
-	packB(bp, b, k, n)
-	gemmPacked(c, at, bp, m, k, n, acc)
-}
-
-// checkGemm panics when the operands cannot hold the product's shapes.
-func checkGemm(c, a, b []float64, m, k, n int) {
-	if m < 0 || k < 0 || n < 0 || len(a) < m*k || len(b) < k*n || len(c) < m*n {
+	if (ar > 0 && len(a) < (ar-1)*lda+ac) || (br > 0 && len(b) < (br-1)*ldb+bc) ||
+		len(c) < (m-1)*ldc+n || lda < ac || ldb < bc || ldc < n {
 		panic("sim: matrix product operand too short")
-	}
-}
-
-// gemmPacked computes C (+)= A·B with B packed by packB.
-func gemmPacked(c, a, bp []float64, m, k, n int, acc bool) {
-	if m == 0 || n == 0 {
-		return
 	}
 	if k == 0 {
 		if !acc {
-			clear(c[:m*n])
+			for i := range m {
+				clear(c[i*ldc : i*ldc+n])
+			}
 		}
 		return
 	}
-	for i0 := 0; i0 < m; i0 += gemmRowBlock {
-		i1 := min(i0+gemmRowBlock, m)
-		for j := 0; j < n; j += 4 {
-			p := bp[j*k : j*k+4*k]
-			w := min(4, n-j)
-			i := i0
-			for ; i+2 <= i1; i += 2 {
-				kernel2x4(c, a, p, i, j, k, n, w, acc)
-			}
-			if i < i1 {
-				kernel1x4(c, a, p, i, j, k, n, w, acc)
-			}
-		}
-	}
-}
-
-// kernel2x4 computes the 2×w block of C at rows i, i+1 and columns j..j+w−1
-// (w ≤ 4) from rows i, i+1 of A (m×k) and the packed panel p (k×4).
-func kernel2x4(c, a, p []float64, i, j, k, n, w int, acc bool) {
-	a0 := a[i*k : i*k+k]
-	a1 := a[(i+1)*k : (i+1)*k+k]
-	a1 = a1[:len(a0)]
-	p = p[:4*len(a0)]
-	var c00, c01, c02, c03, c10, c11, c12, c13 float64
-	for l, x := range a0 {
-		q := p[4*l : 4*l+4 : 4*l+4]
-		b0, b1, b2, b3 := q[0], q[1], q[2], q[3]
-		y := a1[l]
-		c00 += x * b0
-		c01 += x * b1
-		c02 += x * b2
-		c03 += x * b3
-		c10 += y * b0
-		c11 += y * b1
-		c12 += y * b2
-		c13 += y * b3
-	}
-	if w == 4 {
-		r0 := c[i*n+j : i*n+j+4 : i*n+j+4]
-		r1 := c[(i+1)*n+j : (i+1)*n+j+4 : (i+1)*n+j+4]
-		if acc {
-			r0[0] += c00
-			r0[1] += c01
-			r0[2] += c02
-			r0[3] += c03
-			r1[0] += c10
-			r1[1] += c11
-			r1[2] += c12
-			r1[3] += c13
-		} else {
-			r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
-			r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
-		}
+	if useAVX2 {
+		g.gemmAVX2(acc, ta, tb, m, n, k, a, lda, b, ldb, c, ldc)
 		return
 	}
-	v := [8]float64{c00, c01, c02, c03, c10, c11, c12, c13}
-	storeEdge(c[i*n+j:i*n+j+w], v[:w], acc)
-	storeEdge(c[(i+1)*n+j:(i+1)*n+j+w], v[4:4+w], acc)
+	g.gemmGo(acc, ta, tb, m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-// kernel1x4 is kernel2x4 for a single row i.
-func kernel1x4(c, a, p []float64, i, j, k, n, w int, acc bool) {
-	a0 := a[i*k : i*k+k]
-	p = p[:4*len(a0)]
-	var c00, c01, c02, c03 float64
-	for l, x := range a0 {
-		q := p[4*l : 4*l+4 : 4*l+4]
-		c00 += x * q[0]
-		c01 += x * q[1]
-		c02 += x * q[2]
-		c03 += x * q[3]
+// packB copies op(B)[k0:k0+kb, 0:n] into g.pack as ⌈n/w⌉ panels of w
+// columns, zero-padded: panel p holds op(B)[k0+l, p·w + r] at
+// [p·w·kb + w·l + r]. It returns the packed block.
+func (g *gemmScratch) packB(tb bool, b []float64, ldb, k0, kb, n, w int) []float64 {
+	np := (n + w - 1) / w * w
+	if cap(g.pack) < np*kb {
+		g.pack = make([]float64, np*kb)
 	}
-	v := [4]float64{c00, c01, c02, c03}
-	storeEdge(c[i*n+j:i*n+j+w], v[:w], acc)
+	pk := g.pack[:np*kb]
+	for j := 0; j < n; j += w {
+		pan := pk[j*kb : (j+w)*kb]
+		cols := min(w, n-j)
+		if cols < w {
+			clear(pan)
+		}
+		if tb {
+			// Column j+r of op(B) is row j+r of B: read it contiguously.
+			for r := range cols {
+				src := b[(j+r)*ldb+k0 : (j+r)*ldb+k0+kb]
+				for l, v := range src {
+					pan[w*l+r] = v
+				}
+			}
+			continue
+		}
+		for l := range kb {
+			copy(pan[w*l:w*l+cols], b[(k0+l)*ldb+j:(k0+l)*ldb+j+cols])
+		}
+	}
+	return pk
 }
 
-// storeEdge writes (or adds, when acc) v into dst.
-func storeEdge(dst, v []float64, acc bool) {
+// copyRows copies rows [i0, i1) of op(A)[:, k0:k0+kb] into g.rows, each
+// row contiguous (kb values) and padded with zero rows up to pad rows in
+// all; it returns the copy.
+func (g *gemmScratch) copyRows(ta bool, a []float64, lda, i0, i1, k0, kb, pad int) []float64 {
+	nr := max(i1-i0, pad)
+	if cap(g.rows) < nr*kb {
+		g.rows = make([]float64, nr*kb)
+	}
+	rows := g.rows[:nr*kb]
+	clear(rows[(i1-i0)*kb:])
+	if !ta {
+		for i := i0; i < i1; i++ {
+			copy(rows[(i-i0)*kb:(i-i0+1)*kb], a[i*lda+k0:i*lda+k0+kb])
+		}
+		return rows
+	}
+	// op(A)[i, k0+l] = A[k0+l, i]: read the rows of A, write columns.
+	for l := range kb {
+		src := a[(k0+l)*lda+i0 : (k0+l)*lda+i1]
+		for i, v := range src {
+			rows[i*kb+l] = v
+		}
+	}
+	return rows
+}
+
+// storeTile writes (or adds, when acc) v into dst.
+func storeTile(dst, v []float64, acc bool) {
+	v = v[:len(dst)]
 	if acc {
 		for r := range dst {
 			dst[r] += v[r]
@@ -340,4 +163,98 @@ func storeEdge(dst, v []float64, acc bool) {
 		return
 	}
 	copy(dst, v)
+}
+
+// gemmGoRows is the number of rows of op(A) run against every panel before
+// moving on: 32 rows of one block (64 KB) stay in L2 while the panels
+// stream from L1.
+const gemmGoRows = 32
+
+// gemmGo is gemm on the pure-Go 2×3 kernel.
+func (g *gemmScratch) gemmGo(acc, ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
+	for k0 := 0; k0 < k; k0 += gemmKB {
+		kb := min(gemmKB, k-k0)
+		accb := acc || k0 > 0
+		pk := g.packB(tb, b, ldb, k0, kb, n, 3)
+		// Rows of this block of op(A): row i is ar[i·ldr : i·ldr+kb].
+		ar, ldr := a[k0:], lda
+		if ta {
+			ar, ldr = g.copyRows(true, a, lda, 0, m, k0, kb, 0), kb
+		}
+		for i0 := 0; i0 < m; i0 += gemmGoRows {
+			i1 := min(i0+gemmGoRows, m)
+			for j := 0; j < n; j += 3 {
+				pan := pk[j*kb : (j+3)*kb]
+				cols := min(3, n-j)
+				i := i0
+				for ; i+2 <= i1; i += 2 {
+					t := kernel2x3(ar[i*ldr:i*ldr+kb], ar[(i+1)*ldr:(i+1)*ldr+kb], pan)
+					if cols == 3 && !accb {
+						r0 := c[i*ldc+j : i*ldc+j+3 : i*ldc+j+3]
+						r1 := c[(i+1)*ldc+j : (i+1)*ldc+j+3 : (i+1)*ldc+j+3]
+						r0[0], r0[1], r0[2] = t[0], t[1], t[2]
+						r1[0], r1[1], r1[2] = t[3], t[4], t[5]
+						continue
+					}
+					storeTile(c[i*ldc+j:i*ldc+j+cols], t[:3], accb)
+					storeTile(c[(i+1)*ldc+j:(i+1)*ldc+j+cols], t[3:], accb)
+				}
+				if i < i1 {
+					t := kernel1x3(ar[i*ldr:i*ldr+kb], pan)
+					storeTile(c[i*ldc+j:i*ldc+j+cols], t[:], accb)
+				}
+			}
+		}
+	}
+}
+
+// kernel2x3 returns the 2×3 tile a·p, rows a0 and a1 against the panel p
+// (len(a0) rows of three values), row by row. Two terms per iteration:
+// 10–30 % faster natively and 50 % under js/wasm than one.
+func kernel2x3(a0, a1, p []float64) [6]float64 {
+	a1 = a1[:len(a0)]
+	p = p[:3*len(a0)]
+	var c00, c01, c02, c10, c11, c12 float64
+	l := 0
+	for ; l+2 <= len(a0); l += 2 {
+		q := p[3*l : 3*l+6 : 3*l+6]
+		x, y := a0[l], a1[l]
+		c00 += x * q[0]
+		c01 += x * q[1]
+		c02 += x * q[2]
+		c10 += y * q[0]
+		c11 += y * q[1]
+		c12 += y * q[2]
+		x, y = a0[l+1], a1[l+1]
+		c00 += x * q[3]
+		c01 += x * q[4]
+		c02 += x * q[5]
+		c10 += y * q[3]
+		c11 += y * q[4]
+		c12 += y * q[5]
+	}
+	if l < len(a0) {
+		q := p[3*l : 3*l+3 : 3*l+3]
+		x, y := a0[l], a1[l]
+		c00 += x * q[0]
+		c01 += x * q[1]
+		c02 += x * q[2]
+		c10 += y * q[0]
+		c11 += y * q[1]
+		c12 += y * q[2]
+	}
+	return [6]float64{c00, c01, c02, c10, c11, c12}
+}
+
+// kernel1x3 is kernel2x3 for a single row.
+func kernel1x3(a0, p []float64) [3]float64 {
+	p = p[:3*len(a0)]
+	var c0, c1, c2 float64
+	for l, x := range a0 {
+		q := p[3*l : 3*l+3 : 3*l+3]
+		c0 += x * q[0]
+		c1 += x * q[1]
+		c2 += x * q[2]
+	}
+	return [3]float64{c0, c1, c2}
 }

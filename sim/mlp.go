@@ -224,21 +224,15 @@ func (m *MLP) NewMLPWorkspace(maxBatch int) *MLPWorkspace {
 	n, h := maxBatch, c.Hidden
 	in0 := (c.Dim + 1) * c.EmbedSize
 	w := &MLPWorkspace{net: m, maxBatch: n,
-		emb: make([]float64, n*in0), dout: make([]float64, n*c.Dim),
+		emb: make([]float64, n*in0), pre: make([]float64, n*h), dout: make([]float64, n*c.Dim),
 		dz: make([]float64, n*h), dv: make([]float64, n*h)}
 	for range c.Blocks + 1 {
-		w.pre = append(w.pre, make([]float64, n*h))
-		w.cdf = append(w.cdf, make([]float64, n*h))
+		w.dgelu = append(w.dgelu, make([]float64, n*h))
 		w.act = append(w.act, make([]float64, n*h))
 	}
-	if !gemmUseBLAS {
-		// Every packed B and transposed A of a forward and a backward pass,
-		// so that no call grows the scratch.
-		d := c.Dim
-		pack := max(packedLen(in0, h), packedLen(h, h), packedLen(h, d), // forward
-			packedLen(n, d), packedLen(d, h), packedLen(n, h), packedLen(h, d*c.EmbedSize)) // backward
-		w.g.reserve(pack, n*max(in0, h))
-	}
+	// The products have at most max(n, (d+1)E, H) rows and max(H, dE)
+	// columns: size the scratch for them all, so that no call grows it.
+	w.g.reserve(max(n, in0, h), max(h, c.Dim*c.EmbedSize))
 	return w
 }
 
@@ -251,9 +245,9 @@ type MLPWorkspace struct {
 	maxBatch int
 	n        int         // rows of the last Forward; 0 before the first
 	emb      []float64   // n×(d+1)E embedding a
-	pre      [][]float64 // per layer 0..B: n×H pre-activations v
-	cdf      [][]float64 // Φ(v)
-	act      [][]float64 // z_l
+	pre      []float64   // n×H pre-activations v of the layer being computed
+	dgelu    [][]float64 // per layer 0..B: n×H GELU'(v), for the backward pass
+	act      [][]float64 // per layer 0..B: n×H outputs z_l
 	dout     []float64   // OutputScale·dout
 	dz, dv   []float64   // n×H gradient scratch
 	demb     []float64   // n×dE, allocated on the first BackwardInput
@@ -294,23 +288,15 @@ func (w *MLPWorkspace) Forward(out, x, t []float64) {
 	in := w.emb[:n*in0]
 	for li := 0; li <= c.Blocks; li++ {
 		l := &m.layers[li]
-		v, cd, z := w.pre[li][:n*h], w.cdf[li][:n*h], w.act[li][:n*h]
+		v, dg, z := w.pre[:n*h], w.dgelu[li][:n*h], w.act[li][:n*h]
 		for i := range n {
 			copy(v[i*h:(i+1)*h], l.b)
 		}
-		w.g.gemmNN(v, in, l.w, n, l.in, h, true)
+		w.g.gemm(true, false, false, n, h, l.in, in, l.in, l.w, h, v, h) // v = b + in·W
 		if li == 0 {
-			for i, vi := range v {
-				p := normCDF(vi)
-				cd[i] = p
-				z[i] = vi * p
-			}
+			geluRows(z, dg, v, nil) // z = GELU(v)
 		} else {
-			for i, vi := range v {
-				p := normCDF(vi)
-				cd[i] = p
-				z[i] = in[i] + vi*p
-			}
+			geluRows(z, dg, v, in) // z = in + GELU(v)
 		}
 		in = z
 	}
@@ -319,7 +305,7 @@ func (w *MLPWorkspace) Forward(out, x, t []float64) {
 	for i := range n {
 		copy(out[i*d:(i+1)*d], lo.b)
 	}
-	w.g.gemmNN(out, in, lo.w, n, h, d, true)
+	w.g.gemm(true, false, false, n, d, h, in, h, lo.w, d, out, d) // out = b + z_B·W_out
 	if c.OutputScale != 1 {
 		for i := range out {
 			out[i] *= c.OutputScale
@@ -327,22 +313,11 @@ func (w *MLPWorkspace) Forward(out, x, t []float64) {
 	}
 }
 
-// embed writes e(u) = [sin(u f_k)…, cos(u f_k)…] into dst (len E).
+// embed writes e(u) = [sin(u f_k)…, cos(u f_k)…] into dst (len E), with
+// sincosScaled (mlp_embed.go).
 func (m *MLP) embed(dst []float64, u float64) {
 	half := len(m.freq)
-	s, co := dst[:half], dst[half:2*half]
-	for k, f := range m.freq {
-		s[k], co[k] = math.Sincos(u * f)
-	}
-}
-
-// normCDF returns Φ(v) = erfc(−v/√2)/2, accurate in both tails.
-func normCDF(v float64) float64 { return 0.5 * math.Erfc(-v*(1/math.Sqrt2)) }
-
-// geluGrad returns GELU'(v) = Φ(v) + v φ(v) given p = Φ(v).
-func geluGrad(v, p float64) float64 {
-	const invSqrt2Pi = 0.3989422804014327 // 1/√(2π)
-	return p + v*invSqrt2Pi*math.Exp(-0.5*v*v)
+	sincosScaled(dst[:half], dst[half:2*half], m.freq, u)
 }
 
 // Backward adds ∂/∂θ Σ_ij dout_ij out_ij, the parameter gradient of the
@@ -379,16 +354,17 @@ func (w *MLPWorkspace) backward(grad, dx, dout []float64) {
 	}
 	lo := &m.layers[c.Blocks+1]
 	if grad != nil {
-		w.g.gemmTN(grad[lo.wOff:lo.wOff+h*d], w.act[c.Blocks][:n*h], g, h, n, d, true)
+		// ∂W_out += z_Bᵀ·g
+		w.g.gemm(true, true, false, h, d, n, w.act[c.Blocks][:n*h], h, g, d, grad[lo.wOff:lo.wOff+h*d], d)
 		addColSums(grad[lo.wOff+h*d:lo.wOff+h*d+d], g, n, d)
 	}
 	dz, dv := w.dz[:n*h], w.dv[:n*h]
-	w.g.gemmNT(dz, g, lo.w, n, d, h, false)
+	w.g.gemm(false, false, true, n, h, d, g, d, lo.w, d, dz, h) // dz = g·W_outᵀ
 	for li := c.Blocks; li >= 0; li-- {
 		l := &m.layers[li]
-		v, cd := w.pre[li][:n*h], w.cdf[li][:n*h]
-		for i, vi := range v {
-			dv[i] = dz[i] * geluGrad(vi, cd[i])
+		dg := w.dgelu[li][:n*h]
+		for i, gi := range dg {
+			dv[i] = dz[i] * gi
 		}
 		var in []float64
 		if li == 0 {
@@ -397,11 +373,12 @@ func (w *MLPWorkspace) backward(grad, dx, dout []float64) {
 			in = w.act[li-1][:n*h]
 		}
 		if grad != nil {
-			w.g.gemmTN(grad[l.wOff:l.wOff+l.in*h], in, dv, l.in, n, h, true)
+			// ∂W_l += inᵀ·dv
+			w.g.gemm(true, true, false, l.in, h, n, in, l.in, dv, h, grad[l.wOff:l.wOff+l.in*h], h)
 			addColSums(grad[l.wOff+l.in*h:l.wOff+l.in*h+h], dv, n, h)
 		}
 		if li > 0 {
-			w.g.gemmNT(dz, dv, l.w, n, h, h, true) // residual: dz stays, plus dv·Wᵀ
+			w.g.gemm(true, false, true, n, h, h, dv, h, l.w, h, dz, h) // residual: dz stays, plus dv·Wᵀ
 		}
 	}
 	if dx == nil {
@@ -413,7 +390,7 @@ func (w *MLPWorkspace) backward(grad, dx, dout []float64) {
 		w.demb = make([]float64, w.maxBatch*de)
 	}
 	da := w.demb[:n*de]
-	w.g.gemmNT(da, dv, m.layers[0].w[:de*h], n, h, de, false)
+	w.g.gemm(false, false, true, n, de, h, dv, h, m.layers[0].w[:de*h], h, da, de) // da = dv·W_0[:dE]ᵀ
 	half := e / 2
 	xs := c.InputScale * c.CoordScale
 	for i := range n {

@@ -448,8 +448,9 @@ func ExampleMLP() {
 	// ∂s₁/∂x₁ = (0.0098, -0.0125)
 }
 
-// TestMLPPassesAllocateNothing covers both matrix-product paths (the
-// scratch is sized up front, also for an output wider than the hidden layer).
+// TestMLPPassesAllocateNothing checks that Forward and the backward passes
+// allocate nothing (after BackwardInput's first call), also for an output
+// wider than the hidden layer.
 func TestMLPPassesAllocateNothing(t *testing.T) {
 	for _, cfg := range []MLPConfig{DefaultMLPConfig(2), {Dim: 39, EmbedSize: 8, Hidden: 16, Blocks: 1, CoordScale: 1, TimeScale: 1, InputScale: 1, OutputScale: 2}} {
 		rng := rand.New(rand.NewPCG(4, 4))
@@ -467,19 +468,36 @@ func TestMLPPassesAllocateNothing(t *testing.T) {
 		}); a != 0 {
 			t.Errorf("dim %d: %v allocations per forward+backward", cfg.Dim, a)
 		}
-		for name, f := range map[string]func(){
-			"packedNN": func() {
-				ws.g.packedNN(out, ws.act[cfg.Blocks][:n*cfg.Hidden], net.layers[cfg.Blocks+1].w, n, cfg.Hidden, cfg.Dim, false)
-			},
-			"packedTN": func() {
-				ws.g.packedTN(grad[:cfg.Hidden*cfg.Dim], ws.act[cfg.Blocks][:n*cfg.Hidden], dout, cfg.Hidden, n, cfg.Dim, true)
-			},
-		} {
-			if !gemmUseBLAS { // the scratch is sized for the packed path only where it is used
-				if a := testing.AllocsPerRun(3, f); a != 0 {
-					t.Errorf("dim %d: %s allocates %v", cfg.Dim, name, a)
-				}
-			}
+	}
+}
+
+// TestMLPWorkspaceReservesScratch checks that the matrix-product scratch
+// sized by NewMLPWorkspace holds every product of the passes (it never
+// grows), for networks whose widest product is the batch, the embedding,
+// the hidden layer or the input gradient.
+func TestMLPWorkspaceReservesScratch(t *testing.T) {
+	for _, c := range []struct {
+		cfg MLPConfig
+		n   int
+	}{
+		{DefaultMLPConfig(2), 64},
+		{MLPConfig{Dim: 1, EmbedSize: 4, Hidden: 300, Blocks: 1, CoordScale: 1, TimeScale: 1, InputScale: 1, OutputScale: 1}, 16},
+		{MLPConfig{Dim: 39, EmbedSize: 8, Hidden: 16, Blocks: 1, CoordScale: 1, TimeScale: 1, InputScale: 1, OutputScale: 2}, 700},
+	} {
+		rng := rand.New(rand.NewPCG(4, 5))
+		net, err := NewMLP(c.cfg, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := c.cfg.Dim
+		x, tt := randomBatch(rng, c.n, d)
+		ws := net.NewMLPWorkspace(c.n)
+		pack, rows := cap(ws.g.pack), cap(ws.g.rows)
+		out, dx := make([]float64, c.n*d), make([]float64, c.n*d)
+		ws.Forward(out, x, tt)
+		ws.BackwardBoth(make([]float64, len(net.Params())), dx, randSlice(rng, c.n*d))
+		if cap(ws.g.pack) != pack || cap(ws.g.rows) != rows {
+			t.Errorf("%+v, batch %d: scratch grew from %d, %d to %d, %d", c.cfg, c.n, pack, rows, cap(ws.g.pack), cap(ws.g.rows))
 		}
 	}
 }
