@@ -228,3 +228,23 @@ func TestGeluRowsSizeMismatch(t *testing.T) {
 	}()
 	geluRows(make([]float64, 4), make([]float64, 3), make([]float64, 4), nil)
 }
+
+// TestExpSlice checks the slice exponential against math.Exp over the range
+// the proposal density uses and beyond.
+func TestExpSlice(t *testing.T) {
+	var x []float64
+	for v := -708.0; v <= 708; v += 0.37 {
+		x = append(x, v)
+	}
+	x = append(x, 0, -1e-300, 1e-17, -40, 709.7/2)
+	want := make([]float64, len(x))
+	for i, v := range x {
+		want[i] = math.Exp(v)
+	}
+	expSlice(x, make([]float64, len(x)))
+	for i := range x {
+		if rel := math.Abs(x[i]-want[i]) / want[i]; rel > 8e-16 {
+			t.Fatalf("exp: got %v, want %v (relative error %.2g)", x[i], want[i], rel)
+		}
+	}
+}

@@ -28,6 +28,10 @@ type Buffer struct {
 	r2        []float64 // per-row squared distances (scratch of the density)
 }
 
+// ProposalScratch is the scratch NoisedLogDensityInto and
+// NoisedLogDensitySubset need for a buffer of capacity rows.
+func ProposalScratch(capacity int) []float64 { return make([]float64, 2*capacity) }
+
 // NewBuffer returns an empty buffer of points in R^dim holding capacity rows
 // in all, of which defensive are reserved for defensive samples (set with
 // SetDefensive). dEff is the number of degrees of freedom of the noise
@@ -40,7 +44,7 @@ func NewBuffer(dim, capacity, defensive, dEff int, project func([]float64)) (*Bu
 	}
 	return &Buffer{dim: dim, defensive: defensive, ringCap: capacity - defensive,
 		rows: make([]float64, capacity*dim), project: project, dEff: dEff,
-		r2: make([]float64, capacity)}, nil
+		r2: ProposalScratch(capacity)}, nil
 }
 
 // Len returns |B|, the number of rows in use (defensive + filled ring rows).
@@ -121,28 +125,41 @@ func (b *Buffer) NoisedLogDensity(x []float64, sigma float64) float64 {
 	return b.NoisedLogDensityInto(b.r2, x, sigma)
 }
 
-// NoisedLogDensityInto is NoisedLogDensity with caller-owned scratch of at
-// least Len() entries, for concurrent callers.
+// NoisedLogDensityInto is NoisedLogDensity with caller-owned scratch (see
+// ProposalScratch), for concurrent callers.
 func (b *Buffer) NoisedLogDensityInto(scratch, x []float64, sigma float64) float64 {
 	n, d := b.Len(), b.dim
-	if len(x) != d || len(scratch) < n {
+	if len(x) != d || len(scratch) < 2*n {
 		panic("sim: proposal density dimension mismatch")
 	}
 	minR2 := math.Inf(1)
 	rows := b.rows[:n*d]
-	for j := range n {
-		row := rows[j*d : (j+1)*d]
-		var r2 float64
-		for i, v := range row {
-			e := x[i] - v
-			r2 += e * e
+	r2s := scratch[:n]
+	if d == 2 { // the 2-D targets: the common case, unrolled
+		x0, x1 := x[0], x[1]
+		for j := range r2s {
+			e0, e1 := x0-rows[2*j], x1-rows[2*j+1]
+			r2 := e0*e0 + e1*e1
+			r2s[j] = r2
+			if r2 < minR2 {
+				minR2 = r2
+			}
 		}
-		scratch[j] = r2
-		if r2 < minR2 {
-			minR2 = r2
+	} else {
+		for j := range r2s {
+			row := rows[j*d : (j+1)*d]
+			var r2 float64
+			for i, v := range row {
+				e := x[i] - v
+				r2 += e * e
+			}
+			r2s[j] = r2
+			if r2 < minR2 {
+				minR2 = r2
+			}
 		}
 	}
-	return b.logMixture(scratch[:n], minR2, float64(n), sigma)
+	return b.logMixture(r2s, scratch[n:2*n], minR2, float64(n), sigma)
 }
 
 // NoisedLogDensitySubset estimates log p_Bt(x) from the row the point was
@@ -193,14 +210,22 @@ func (b *Buffer) NoisedLogDensitySubset(scratch, x []float64, sigma float64, sou
 	return maxA + math.Log(sum) - math.Log(float64(n)) - 0.5*float64(b.dEff)*math.Log(2*math.Pi*sigma*sigma)
 }
 
-// logMixture finishes the log density from squared distances r2.
-func (b *Buffer) logMixture(r2 []float64, minR2, n, sigma float64) float64 {
+// logMixture finishes the log density from squared distances r2 (which it
+// overwrites), with tmp as scratch of the same length: the terms above the
+// cutoff are gathered and exponentiated together.
+func (b *Buffer) logMixture(r2, tmp []float64, minR2, n, sigma float64) float64 {
 	inv := 1 / (2 * sigma * sigma)
-	var sum float64
+	m := 0
 	for _, v := range r2 {
 		if a := (minR2 - v) * inv; a > -proposalCutoff {
-			sum += math.Exp(a)
+			r2[m] = a
+			m++
 		}
+	}
+	expSlice(r2[:m], tmp)
+	var sum float64
+	for _, e := range r2[:m] {
+		sum += e
 	}
 	return -minR2*inv + math.Log(sum) - math.Log(n) - 0.5*float64(b.dEff)*math.Log(2*math.Pi*sigma*sigma)
 }

@@ -83,7 +83,7 @@ func TestBufferSubsetUnbiased(t *testing.T) {
 		pts[i] = 2 * rng.NormFloat64()
 	}
 	b.Push(pts)
-	scratch := make([]float64, b.Len())
+	scratch := ProposalScratch(b.Len())
 	x := make([]float64, 2)
 	for _, sigma := range []float64{0.3, 1.5} {
 		src := b.SampleNoised(x, sigma, rng)

@@ -196,7 +196,7 @@ func newTrainer(t targets.Target, cfg Config, seed uint64, net ScoreNet, rng *ra
 		est.SetMix(cfg.ScoreMix)
 		tr.shards[s] = trainShard{
 			est: est, pcg: pcg, rng: rand.New(pcg),
-			scratch: make([]float64, cfg.BufferSize), ws: net.NewWorkspace(rows),
+			scratch: ProposalScratch(cfg.BufferSize), ws: net.NewWorkspace(rows),
 			out: make([]float64, rows*d), dout: make([]float64, rows*d), grad: make([]float64, len(net.Params())),
 		}
 		inner[s] = NewNetScore(tr.sampleNet, sampleRows)
