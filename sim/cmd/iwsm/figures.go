@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,6 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"iwsm/sim"
 	"iwsm/targets"
 )
 
@@ -115,12 +117,31 @@ type refLine struct {
 // thin translucent line, the mean over seeds thick, and dashed reference
 // lines. yMin and yMax, when finite, fix the y range.
 func curveFigure(path, title, xlabel, ylabel string, sets []seriesSet, refs []refLine, yMin, yMax float64) error {
+	return curveFigureScale(path, title, xlabel, ylabel, sets, refs, yMin, yMax, false)
+}
+
+// curveFigureScale is curveFigure with a choice of a logarithmic y axis, for
+// figures whose values span decades (the E-W2 of particle systems). On a
+// log axis values ≤ 0 are left out.
+func curveFigureScale(path, title, xlabel, ylabel string, sets []seriesSet, refs []refLine, yMin, yMax float64, logY bool) error {
 	p := newPlot(title, xlabel, ylabel)
 	p.Legend.Top = true
+	keep := func(xy plotter.XYs) plotter.XYs {
+		if !logY {
+			return xy
+		}
+		var out plotter.XYs
+		for _, v := range xy {
+			if v.Y > 0 && !math.IsInf(v.Y, 0) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
 	for i, s := range sets {
 		c := seriesColor(s.Name, i)
 		for _, xy := range s.Seeds {
-			if len(xy) == 0 {
+			if xy = keep(xy); len(xy) == 0 {
 				continue
 			}
 			l, err := plotter.NewLine(xy)
@@ -130,19 +151,31 @@ func curveFigure(path, title, xlabel, ylabel string, sets []seriesSet, refs []re
 			l.Color, l.Width = withAlpha(c, 0.35), vg.Points(0.8)
 			p.Add(l)
 		}
-		if len(s.Mean) == 0 {
+		mean := keep(s.Mean)
+		if len(mean) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(s.Mean)
+		l, err := plotter.NewLine(mean)
 		if err != nil {
 			return fmt.Errorf("figure %s: %w", path, err)
 		}
 		l.Color, l.Width = c, vg.Points(2.2)
 		p.Add(l)
+		if len(mean) == 1 { // a lone point draws no line: mark it
+			sc, err := plotter.NewScatter(mean)
+			if err != nil {
+				return fmt.Errorf("figure %s: %w", path, err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: glyphFor(i)}
+			p.Add(sc)
+		}
 		p.Legend.Add(figureLabel(s.Name), l)
 	}
 	for _, r := range refs {
-		xmin, xmax := p.X.Min, p.X.Max
+		if logY && !(r.Y > 0) {
+			continue
+		}
+		xmin, xmax := math.Min(p.X.Min, 0), p.X.Max
 		if xmax <= xmin {
 			xmin, xmax = 0, 1
 		}
@@ -163,6 +196,12 @@ func curveFigure(path, title, xlabel, ylabel string, sets []seriesSet, refs []re
 		p.Y.Min = yMin
 	}
 	p.X.Min = math.Min(p.X.Min, 0)
+	if logY {
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		if !(p.Y.Min > 0) || !(p.Y.Max > p.Y.Min) {
+			p.Y.Min, p.Y.Max = 0.1, 10 // no positive value: an empty axis that LogScale accepts
+		}
+	}
 	if !math.IsInf(yMax, 0) && !math.IsNaN(yMax) {
 		p.Y.Max = yMax // a fixed range (nESS ≤ 1): the legend may cover data near the top
 	} else {
@@ -413,11 +452,17 @@ func modeCountsFigure(path, title string, fair, minShare float64, series []count
 // in the top right corner sits above the data (a 600-pixel plot has room
 // for about 25 lines of legend text).
 func legendRoom(p *plot.Plot, entries int) {
+	share := math.Min(0.05*float64(entries)+0.04, 0.6)
+	if _, logY := p.Y.Scale.(plot.LogScale); logY {
+		if p.Y.Min > 0 && p.Y.Max > p.Y.Min {
+			p.Y.Max = p.Y.Min * math.Pow(p.Y.Max/p.Y.Min, 1/(1-share))
+		}
+		return
+	}
 	span := p.Y.Max - p.Y.Min
 	if !(span > 0) {
 		return
 	}
-	share := math.Min(0.05*float64(entries)+0.04, 0.6)
 	p.Y.Max = p.Y.Min + span/(1-share)
 }
 
@@ -492,4 +537,187 @@ func interpolate(c plotter.XYs, x float64) (float64, bool) {
 	}
 	y := c[len(c)-1].Y
 	return y, !math.IsNaN(y)
+}
+
+// histPanel is one panel of a histogram figure: the values of one variant.
+type histPanel struct {
+	Name   string    // variant, for the colour and the title
+	Label  string    // the title and legend label; "" uses the variant's figure label
+	Values []float64 // the values histogrammed (energies or distances)
+	Note   string    // appended to the panel title, e.g. the batch's E-W2
+	Unit   string    // what a value is, for the count of values outside the range ("samples", "distances")
+}
+
+// histDensity returns the density histogram of values over bins equal bins
+// spanning [lo, hi] (sim.Histogram's bins) as the points of a post-step
+// line, normalized by the number of all values, so that mass outside the
+// range (and non-finite values) shows as a deficit, and the number of
+// values outside the range.
+func histDensity(values []float64, lo, hi float64, bins int) (plotter.XYs, int) {
+	h := make([]float64, bins)
+	counted := sim.Histogram(h, values, lo, hi)
+	width := (hi - lo) / float64(bins)
+	scale := 0.0
+	if len(values) > 0 {
+		scale = float64(counted) / (float64(len(values)) * width)
+	}
+	xy := make(plotter.XYs, bins+1)
+	for k, v := range h {
+		xy[k] = plotter.XY{X: lo + float64(k)*width, Y: v * scale}
+	}
+	xy[bins] = plotter.XY{X: hi, Y: xy[bins-1].Y}
+	return xy, len(values) - counted
+}
+
+// histogramFigure writes a grid of panels, one per variant: the density
+// histogram of the panel's values (a coloured step line) over that of the
+// reference values (grey, filled), on bins equal bins over [lo, hi] shared
+// by every panel and one y range. A panel's title counts its values outside
+// the range. ref may be nil (a target without reference data).
+func histogramFigure(path, title, xlabel string, ref []float64, refLabel string, panels []histPanel, lo, hi float64, bins int) error {
+	if len(panels) == 0 {
+		return fmt.Errorf("histogram figure: no panels")
+	}
+	if !(lo < hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || bins < 1 {
+		return fmt.Errorf("histogram figure %s: range [%v, %v] with %d bins", path, lo, hi, bins)
+	}
+	var refXY plotter.XYs
+	yMax := 0.0
+	if len(ref) > 0 {
+		refXY, _ = histDensity(ref, lo, hi, bins)
+		for _, v := range refXY {
+			yMax = math.Max(yMax, v.Y)
+		}
+	}
+	curves := make([]plotter.XYs, len(panels))
+	outside := make([]int, len(panels))
+	panelMax := 0.0
+	for i, pan := range panels {
+		curves[i], outside[i] = histDensity(pan.Values, lo, hi, bins)
+		for _, v := range curves[i] {
+			panelMax = math.Max(panelMax, v.Y)
+		}
+	}
+	// One y range for every panel; a variant's spike may be cut at twice the
+	// reference's peak rather than flatten every other panel.
+	if yMax > 0 {
+		yMax = math.Max(yMax, math.Min(panelMax, 2*yMax))
+	} else {
+		yMax = panelMax
+	}
+	if !(yMax > 0) {
+		yMax = 1
+	}
+	cols := min(len(panels), 3)
+	rows := (len(panels) + cols - 1) / cols
+	plots := make([][]*plot.Plot, rows)
+	for r := range plots {
+		plots[r] = make([]*plot.Plot, cols)
+	}
+	for i, pan := range panels {
+		p := plot.New()
+		label := pan.Label
+		if label == "" {
+			label = figureLabel(pan.Name)
+		}
+		p.Title.Text = label
+		if pan.Note != "" {
+			p.Title.Text += ": " + pan.Note
+		}
+		if outside[i] > 0 {
+			unit := pan.Unit
+			if unit == "" {
+				unit = "values"
+			}
+			p.Title.Text += fmt.Sprintf("\n%d of %d %s outside the range", outside[i], len(pan.Values), unit)
+		}
+		p.Title.TextStyle.Font.Size = vg.Points(11)
+		p.X.Label.Text, p.Y.Label.Text = xlabel, "density"
+		grid := plotter.NewGrid()
+		grid.Vertical.Color, grid.Horizontal.Color = color.Gray{0xe0}, color.Gray{0xe0}
+		p.Add(grid)
+		p.Legend.Top = true
+		p.Legend.TextStyle.Font.Size = vg.Points(9)
+		if refXY != nil {
+			l, err := plotter.NewLine(refXY)
+			if err != nil {
+				return fmt.Errorf("figure %s: %w", path, err)
+			}
+			l.StepStyle = plotter.PostStep
+			l.FillColor = color.Gray{0xc8}
+			l.Color, l.Width = color.Gray{0x90}, vg.Points(0.6)
+			p.Add(l)
+			p.Legend.Add(refLabel, l)
+		}
+		l, err := plotter.NewLine(curves[i])
+		if err != nil {
+			return fmt.Errorf("figure %s: %w", path, err)
+		}
+		l.StepStyle = plotter.PostStep
+		l.Color, l.Width = seriesColor(pan.Name, i), vg.Points(1.4)
+		p.Add(l)
+		p.Legend.Add(label, l)
+		p.X.Min, p.X.Max = lo, hi
+		p.Y.Min, p.Y.Max = 0, yMax*1.25 // room for the legend
+		plots[i/cols][i%cols] = p
+	}
+	width, height := 420.0*float64(cols)+40, 330.0*float64(rows)+50
+	return writeFileAtomic(path, func(w io.Writer) error {
+		return renderPNG(w, width, height, func(dc draw.Canvas) {
+			font := plot.DefaultFont
+			font.Size = vg.Points(14)
+			sty := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
+			dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - px(8)}, title)
+			body := dc
+			body.Max.Y -= px(36)
+			tiles := draw.Tiles{Cols: cols, Rows: rows, PadTop: px(6), PadBottom: px(6), PadLeft: px(6), PadRight: px(12), PadX: px(14), PadY: px(14)}
+			canvases := plot.Align(plots, tiles, body)
+			for r := range plots {
+				for c := range plots[r] {
+					if plots[r][c] != nil {
+						plots[r][c].Draw(canvases[r][c])
+					}
+				}
+			}
+		})
+	})
+}
+
+// histRange returns the range a histogram figure spans: the reference's
+// [min, max] widened by padLo and padHi times its span, or without a
+// reference the 1st to 99th percentile of the pooled panel values, widened
+// the same way; ok is false when there are no finite values.
+func histRange(ref []float64, panels []histPanel, padLo, padHi float64) (lo, hi float64, ok bool) {
+	var v []float64
+	if len(ref) > 0 {
+		v = finiteValues(ref)
+	} else {
+		for _, p := range panels {
+			v = append(v, finiteValues(p.Values)...)
+		}
+	}
+	if len(v) == 0 {
+		return 0, 0, false
+	}
+	slices.Sort(v)
+	lo, hi = v[0], v[len(v)-1]
+	if len(ref) == 0 {
+		lo, hi = v[len(v)/100], v[(len(v)-1)*99/100]
+	}
+	span := hi - lo
+	if !(span > 0) {
+		span = math.Max(math.Abs(lo), 1)
+	}
+	return lo - padLo*span, hi + padHi*span, true
+}
+
+// finiteValues returns the finite entries of v.
+func finiteValues(v []float64) []float64 {
+	out := make([]float64, 0, len(v))
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
 }

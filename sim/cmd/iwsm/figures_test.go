@@ -2,6 +2,7 @@ package main
 
 import (
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -111,4 +112,73 @@ func TestMeanCurve(t *testing.T) {
 			t.Errorf("point %d: %v, want %v", i, m[i], want[i])
 		}
 	}
+}
+
+func TestHistogramFigure(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(2, 2))
+	draw := func(n int, mean, sd float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = mean + sd*rng.NormFloat64()
+		}
+		return v
+	}
+	ref := draw(5000, -22, 2)
+	hot := append(draw(990, -20, 3), 500, 1e6, math.Inf(1), math.NaN(), 40, 41, 42, 43, 44, 45)
+	panels := []histPanel{
+		{Name: "iwsm", Values: draw(1000, -22, 2), Note: "E-W2 0.05", Unit: "samples"},
+		{Name: "idem", Values: hot, Note: "E-W2 4.2", Unit: "samples"},
+		{Name: "exact", Label: "validation set", Values: draw(1000, -22, 2), Unit: "samples"},
+	}
+	lo, hi, ok := histRange(ref, panels, 0.05, 0.25)
+	if !ok || !(lo < -22-6) || !(hi > -22+6) {
+		t.Fatalf("range [%v, %v] ok %v", lo, hi, ok)
+	}
+	path := filepath.Join(dir, "energy.png")
+	if err := histogramFigure(path, "dw4: energies", "energy E(x)", ref, "test set (5000)", panels, lo, hi, 60); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, path, 3*420+40, 330+50)
+
+	// Without a reference the range comes from the panels' percentiles.
+	lo, hi, ok = histRange(nil, panels[1:2], 0.05, 0.25)
+	if !ok || hi > 1000 || lo > -25 {
+		t.Errorf("range without a reference [%v, %v] ok %v: outliers should not set it", lo, hi, ok)
+	}
+	path = filepath.Join(dir, "noref.png")
+	if err := histogramFigure(path, "lj55: energies", "energy E(x)", nil, "", panels[:2], lo, hi, 60); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, path, 2*420+40, 330+50)
+	if _, _, ok := histRange(nil, []histPanel{{Values: []float64{math.NaN()}}}, 0, 0); ok {
+		t.Error("a range from no finite value")
+	}
+	if err := histogramFigure(path, "x", "x", ref, "", nil, lo, hi, 10); err == nil {
+		t.Error("a figure without panels")
+	}
+}
+
+func TestHistDensity(t *testing.T) {
+	// Two of four values in range, bins of width 0.5: density 1 each; the
+	// two outside are reported and lower the total mass to 1/2.
+	xy, outside := histDensity([]float64{0.1, 0.6, 2, math.NaN()}, 0, 1, 2)
+	if outside != 2 || len(xy) != 3 {
+		t.Fatalf("outside %d, %d points", outside, len(xy))
+	}
+	for i, want := range []float64{0.5, 0.5, 0.5} {
+		if math.Abs(xy[i].Y-want) > 1e-12 {
+			t.Errorf("point %d: %v, want %v", i, xy[i].Y, want)
+		}
+	}
+}
+
+func TestCurveFigureLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ew2.png")
+	seeds := []plotter.XYs{{{X: 0, Y: 1e4}, {X: 10, Y: 30}, {X: 20, Y: 0.4}}, {{X: 0, Y: 0}, {X: 10, Y: 8}, {X: 20, Y: 0.3}}}
+	sets := []seriesSet{{Name: "iwsm", Seeds: seeds, Mean: meanCurve(seeds, 20)}}
+	if err := curveFigureScale(path, "dw4: E-W2", "training time (s)", "E-W2", sets, []refLine{{Label: "floor", Y: 0.06}, {Label: "zero", Y: 0}}, math.NaN(), math.NaN(), true); err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, path, 900, 600)
 }

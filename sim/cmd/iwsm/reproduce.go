@@ -55,7 +55,7 @@ func reproduceFlags() (*flag.FlagSet, *reproduceOpts) {
 	f.StringVar(&o.targets, "targets", "gmm40,gmm120", "comma-separated targets")
 	f.StringVar(&o.ablations, "ablations", "gmm40", "targets that also run iwsm-def0 and idem-def0 (defensive share 0); \"none\" for none")
 	f.IntVar(&o.evals, "evals", 10, "evaluations per run on an even schedule of training time (every budget/evals)")
-	f.IntVar(&o.evalN, "eval-n", 1000, "samples per evaluation")
+	f.IntVar(&o.evalN, "eval-n", 1000, "samples per evaluation (when not given, lj13 uses the benchmark's 1024)")
 	f.IntVar(&o.batches, "eval-batches", 5, "final evaluation batches of -eval-n samples, each against its own reference")
 	f.BoolVar(&o.resume, "resume", false, "skip runs whose summary <name>.json exists")
 	f.BoolVar(&o.reportOnly, "report-only", false, "train nothing: rebuild RESULTS.md, results.json and the figures from the finished runs")
@@ -77,6 +77,19 @@ var (
 	mainVariants     = []variant{{"iwsm", true, false}, {"idem", false, false}}
 	ablationVariants = []variant{{"iwsm-def0", true, true}, {"idem-def0", false, true}}
 )
+
+// benchmarkEvalN are the evaluation sizes of the published figures where
+// they differ from 1000: reproduce uses them when -eval-n is not given.
+var benchmarkEvalN = map[string]int{"lj13": 1024}
+
+// evalNFor returns the number of samples per evaluation of a target: -eval-n
+// when given, else the benchmark's size (benchmarkEvalN) or the default.
+func (o *reproduceOpts) evalNFor(t targets.Target) int {
+	if n, ok := benchmarkEvalN[t.Name()]; ok && !setFlags(o.flagSet)["eval-n"] {
+		return n
+	}
+	return o.evalN
+}
 
 // plannedRun is one run of the plan.
 type plannedRun struct {
@@ -263,10 +276,18 @@ func (o *reproduceOpts) runOne(ctx context.Context, pr plannedRun, base, label s
 	}
 	bw := bufio.NewWriter(logFile)
 	spec := trainSpec{target: pr.target, cfg: pr.cfg, seed: pr.seed, steps: o.steps, budget: o.budget,
-		evalEvery: o.budget / time.Duration(o.evals), evalN: o.evalN, evalBatches: o.batches,
+		evalEvery: o.budget / time.Duration(o.evals), evalN: o.evalNFor(pr.target), evalBatches: o.batches,
 		logSteps: 10, logInterval: time.Second, records: bw, abandonOnInterrupt: true}
 	if !o.quiet {
 		spec.progress, spec.label = stderr, label
+	}
+	noRef := !hasReference(pr.target)
+	if noRef {
+		// Nothing to compare the samples with: no evaluations during
+		// training, and the final evaluation, which train always runs, is
+		// asked for the fewest samples it takes, so that it fails for want of
+		// a reference without first sampling -eval-n configurations.
+		spec.evalEvery, spec.evalN, spec.evalBatches = 0, 2, 1
 	}
 	res, err := train(ctx, spec)
 	ferr := bw.Flush()
@@ -300,6 +321,12 @@ func (o *reproduceOpts) runOne(ctx context.Context, pr plannedRun, base, label s
 	}
 	s := summarize(pr, res, o)
 	s.Knobs, s.Command = knobArgs(o.flagSet, setFlags(o.flagSet)), o.commandLine
+	if noRef {
+		s.NoReference = true
+		if errors.Is(res.finalErr, targets.ErrNoReference) {
+			s.FinalError = ""
+		}
+	}
 	if err := writeFileAtomic(base+".json", func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
@@ -352,10 +379,31 @@ func meanCounts(batches [][]int) []float64 {
 	return out
 }
 
+// hasReference reports whether a target has samples to compare with: an
+// exact sampler or a test set. A reference set that exists but fails to load
+// counts as present, so that its error shows in the evaluations.
+func hasReference(t targets.Target) bool {
+	if _, ok := t.(targets.ExactSampler); ok {
+		return true
+	}
+	if r, ok := t.(targets.Referenced); ok {
+		_, err := r.Reference("test")
+		return !errors.Is(err, targets.ErrNoReference)
+	}
+	return false
+}
+
 // runLine is the one-line report of a finished run.
 func runLine(s *runSummary, threshold float64) string {
 	r := seedFigures(s, threshold)
 	var b strings.Builder
+	if s.NoReference {
+		fmt.Fprintf(&b, "no reference set (no sample metrics), nESS %.3f, %d steps in %s", float64(s.ESS), s.Steps, fmtDuration(seconds(s.TrainSeconds)))
+		if r.Error != "" {
+			fmt.Fprintf(&b, " [%s]", r.Error)
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "x-W2 %.2f", float64(r.W2))
 	if len(s.Batches) > 0 && s.Batches[0].Modes != nil {
 		fmt.Fprintf(&b, ", modes %.1f/%d (min %d)", float64(r.Covered), *s.Batches[0].Modes, r.CoveredMin)
@@ -466,7 +514,7 @@ func (o *reproduceOpts) buildReport(plan []plannedRun, ts []targets.Target, done
 		}
 	}
 	for _, t := range ts {
-		tr := targetReport{Target: t.Name(), Dim: t.Dim(), Published: publishedFigures[t.Name()]}
+		tr := targetReport{Target: t.Name(), Dim: t.Dim(), Published: publishedFigures[t.Name()], NoReference: !hasReference(t), EvalN: o.evalNFor(t)}
 		var variants []string
 		byVariant := map[string][]*runSummary{}
 		for _, pr := range plan {
@@ -489,7 +537,7 @@ func (o *reproduceOpts) buildReport(plan []plannedRun, ts []targets.Target, done
 		var floors []*runSummary
 		var floorX []float64
 		for _, seed := range rep.Settings.Seeds {
-			s, x, err := floorSummary(t, seed, o.evalN, o.batches)
+			s, x, err := floorSummary(t, seed, o.evalNFor(t), o.batches)
 			if err != nil {
 				fmt.Fprintf(stderr, "%s floor, seed %d: %v\n", t.Name(), seed, err)
 				break
@@ -532,7 +580,7 @@ func (o *reproduceOpts) drawFigures(t targets.Target, variants []string, byVaria
 			firstErr = err
 		}
 	}
-	name := t.Name()
+	name, evalN := t.Name(), o.evalNFor(t)
 	if t.Dim() == 2 {
 		var panels []samplePanel
 		seedShown := uint64(0)
@@ -560,7 +608,7 @@ func (o *reproduceOpts) drawFigures(t targets.Target, variants []string, byVaria
 		}
 		if len(panels) > 0 {
 			file := "samples-" + name + ".png"
-			title := fmt.Sprintf("%s: final samples (seed %d, %d each) over the target's log density; + marks the mode centres", name, seedShown, o.evalN)
+			title := fmt.Sprintf("%s: final samples (seed %d, %d each) over the target's log density; + marks the mode centres", name, seedShown, evalN)
 			if err := samplesFigure(filepath.Join(figDir, file), t, title, panels); err != nil {
 				keep(err)
 			} else {
@@ -597,15 +645,53 @@ func (o *reproduceOpts) drawFigures(t targets.Target, variants []string, byVaria
 	if tr.Floor != nil {
 		refs = append(refs, refLine{Label: fmt.Sprintf("floor, measured (%.2f)", float64(tr.Floor.W2.Mean)), Y: float64(tr.Floor.W2.Mean), Color: variantColors["exact"]})
 	}
-	if name == "gmm40" {
-		refs = append(refs, refLine{Label: "iDEM re-run, published (7.70)", Y: 7.70, Color: variantColors["idem"]})
+	pub, hasPub := publishedIDEM[name]
+	if hasPub {
+		refs = append(refs, refLine{Label: fmt.Sprintf("iDEM re-run, published (%.2f)", pub.W2), Y: pub.W2, Color: variantColors["idem"]})
 	}
 	file = "w2-" + name + ".png"
-	if err := curveFigure(filepath.Join(figDir, file), name+": x-W2 of "+fmt.Sprint(o.evalN)+" samples during training",
-		"training time (s)", "x-W2", w2Sets, refs, 0, math.NaN()); err != nil {
+	if anyPoints(w2Sets) { // none without reference data
+		if err := curveFigure(filepath.Join(figDir, file), name+": x-W2 of "+fmt.Sprint(evalN)+" samples during training",
+			"training time (s)", "x-W2", w2Sets, refs, 0, math.NaN()); err != nil {
+			keep(err)
+		} else {
+			add(file, name+": x-W2 over training time (thick: mean over seeds; thin: each seed; dashed: references)")
+		}
+	}
+	if _, ok := t.(targets.ParticleSystem); ok {
+		var ew2Sets []seriesSet
+		for _, v := range variants {
+			var seeds []plotter.XYs
+			for _, s := range byVariant[v] {
+				var e plotter.XYs
+				for _, p := range s.Curve {
+					if p.Metrics != nil && p.Metrics.EW2 != nil {
+						e = append(e, plotter.XY{X: p.Seconds, Y: float64(*p.Metrics.EW2)})
+					}
+				}
+				seeds = append(seeds, e)
+			}
+			ew2Sets = append(ew2Sets, seriesSet{Name: v, Seeds: seeds, Mean: meanCurve(seeds, 60)})
+		}
+		var erefs []refLine
+		if tr.Floor != nil && tr.Floor.EW2.N > 0 {
+			erefs = append(erefs, refLine{Label: fmt.Sprintf("floor, measured (%.2g)", float64(tr.Floor.EW2.Mean)), Y: float64(tr.Floor.EW2.Mean), Color: variantColors["exact"]})
+		}
+		if hasPub && pub.EW2 > 0 {
+			erefs = append(erefs, refLine{Label: fmt.Sprintf("iDEM re-run, published (%.2f)", pub.EW2), Y: pub.EW2, Color: variantColors["idem"]})
+		}
+		file = "ew2-" + name + ".png"
+		if anyPoints(ew2Sets) {
+			if err := curveFigureScale(filepath.Join(figDir, file), name+": E-W2 of "+fmt.Sprint(evalN)+" samples during training",
+				"training time (s)", "E-W2 (squared W2 of the energies, log scale)", ew2Sets, erefs, math.NaN(), math.NaN(), true); err != nil {
+				keep(err)
+			} else {
+				add(file, name+": E-W2 over training time, log scale (thick: mean over seeds; thin: each seed; dashed: references)")
+			}
+		}
+		pf, err := o.particleFigures(t, variants, byVariant, floors, floorX, runDir)
 		keep(err)
-	} else {
-		add(file, name+": x-W2 over training time (thick: mean over seeds; thin: each seed; dashed: references)")
+		figs = append(figs, pf...)
 	}
 	if mo, ok := t.(targets.Moder); ok {
 		k := len(mo.Modes())
@@ -619,14 +705,150 @@ func (o *reproduceOpts) drawFigures(t targets.Target, variants []string, byVaria
 			series = append(series, countSeries{Name: "exact", Counts: mc})
 		}
 		file = "modes-" + name + ".png"
-		title := fmt.Sprintf("%s: final samples per mode (mean over seeds and batches of %d)", name, o.evalN)
-		if err := modeCountsFigure(filepath.Join(figDir, file), title, float64(o.evalN)/float64(k), sim.DefaultCoverageConfig().MinShare, series); err != nil {
+		title := fmt.Sprintf("%s: final samples per mode (mean over seeds and batches of %d)", name, evalN)
+		if err := modeCountsFigure(filepath.Join(figDir, file), title, float64(evalN)/float64(k), sim.DefaultCoverageConfig().MinShare, series); err != nil {
 			keep(err)
 		} else {
 			add(file, name+": samples per mode against the fair share n/K and the 20 % coverage threshold")
 		}
 	}
 	return figs, firstErr
+}
+
+// publishedIDEM are the iDEM re-run's published x-W2 and E-W2 (METHOD.md),
+// drawn as reference lines; 0 where none was published.
+var publishedIDEM = map[string]struct{ W2, EW2 float64 }{
+	"gmm40": {W2: 7.70},
+	"dw4":   {W2: 2.05, EW2: 0.44},
+	"lj13":  {W2: 4.27, EW2: 5.20},
+	"lj55":  {W2: 16.14},
+}
+
+// anyPoints reports whether any curve of sets has a point.
+func anyPoints(sets []seriesSet) bool {
+	for _, s := range sets {
+		for _, xy := range s.Seeds {
+			if len(xy) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// particleFigures draws the energy and interatomic-distance histograms of a
+// particle system: for each variant, the first final batch of its lowest
+// seed (the run's CSV) against the whole test set, plus a panel of the
+// floor's samples (the validation set) when there is one. Without reference
+// data the panels show the samples alone.
+func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byVariant map[string][]*runSummary, floors []*runSummary, floorX []float64, runDir string) ([]figureRef, error) {
+	ps, ok := t.(targets.ParticleSystem)
+	if !ok {
+		return nil, nil
+	}
+	np, sd := ps.Particles()
+	name, d := t.Name(), t.Dim()
+	var firstErr error
+	var refE, refD []float64
+	refLabel := ""
+	if r, ok := t.(targets.Referenced); ok {
+		if all, err := r.Reference("test"); err == nil {
+			refE, refD = energiesOf(t, all), targets.PairDistances(nil, all, np, sd)
+			refLabel = fmt.Sprintf("test set (%d)", len(all)/d)
+		}
+	}
+	var ePanels, dPanels []histPanel
+	seedShown := uint64(0)
+	addPanels := func(v, label string, x []float64, b *metricsRecord) {
+		var eNote, dNote string
+		if b != nil && b.EW2 != nil {
+			eNote = fmt.Sprintf("E-W2 %.3g", float64(*b.EW2))
+		}
+		if b != nil && b.DistTV != nil {
+			dNote = fmt.Sprintf("distance TV %.3f", float64(*b.DistTV))
+		}
+		ePanels = append(ePanels, histPanel{Name: v, Label: label, Values: energiesOf(t, x), Note: eNote, Unit: "samples"})
+		dPanels = append(dPanels, histPanel{Name: v, Label: label, Values: targets.PairDistances(nil, x, np, sd), Note: dNote, Unit: "distances"})
+	}
+	for _, v := range variants {
+		runs := byVariant[v]
+		if len(runs) == 0 {
+			continue
+		}
+		s := runs[0]
+		for _, r := range runs {
+			if r.Seed < s.Seed {
+				s = r
+			}
+		}
+		x, err := readCSVFile(filepath.Join(runDir, fmt.Sprintf("%s-%s-seed%d.csv", name, v, s.Seed)), d)
+		if err != nil {
+			if firstErr == nil && !errors.Is(err, fs.ErrNotExist) {
+				firstErr = err
+			}
+			continue
+		}
+		if seedShown == 0 {
+			seedShown = s.Seed
+		}
+		var b *metricsRecord
+		if len(s.Batches) > 0 {
+			b = s.Batches[0]
+		}
+		addPanels(v, "", x, b)
+	}
+	if len(ePanels) == 0 {
+		return nil, firstErr
+	}
+	if floorX != nil {
+		var b *metricsRecord
+		if len(floors) > 0 && len(floors[0].Batches) > 0 {
+			b = floors[0].Batches[0]
+		}
+		addPanels("exact", "validation set", floorX, b)
+	}
+	figDir := filepath.Join(o.out, "figures")
+	var figs []figureRef
+	against := "against the " + refLabel
+	if refLabel == "" {
+		against = "(no reference data)"
+	}
+	n := len(ePanels[0].Values)
+	if lo, hi, ok := histRange(refE, ePanels, 0.05, 0.25); ok {
+		file := "energy-" + name + ".png"
+		title := fmt.Sprintf("%s: energies of %d final samples (seed %d) %s", name, n, seedShown, against)
+		if err := histogramFigure(filepath.Join(figDir, file), title, "energy E(x)", refE, refLabel, ePanels, lo, hi, 80); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+		} else {
+			figs = append(figs, figureRef{Path: "figures/" + file,
+				Caption: fmt.Sprintf("%s: energy histograms of each variant's final samples (seed %d) %s", name, seedShown, against)})
+		}
+	}
+	if lo, hi, ok := histRange(refD, dPanels, 0.02, 0.1); ok {
+		file := "distances-" + name + ".png"
+		title := fmt.Sprintf("%s: interatomic distances of %d final samples (seed %d) %s", name, n, seedShown, against)
+		if err := histogramFigure(filepath.Join(figDir, file), title, "interatomic distance", refD, refLabel, dPanels, math.Max(lo, 0), hi, 100); err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+		} else {
+			figs = append(figs, figureRef{Path: "figures/" + file,
+				Caption: fmt.Sprintf("%s: interatomic-distance histograms of each variant's final samples (seed %d) %s", name, seedShown, against)})
+		}
+	}
+	return figs, firstErr
+}
+
+// energiesOf returns E(x_i) = −log π̃(x_i) of every row of x.
+func energiesOf(t targets.Target, x []float64) []float64 {
+	e := make([]float64, len(x)/t.Dim())
+	targets.LogProbScoreBatch(t, e, nil, x)
+	for i := range e {
+		e[i] = -e[i]
+	}
+	return e
 }
 
 // meanRunCounts averages the per-mode counts of runs.

@@ -39,8 +39,9 @@ type runSummary struct {
 	Curve         []evalPoint      `json:"curve,omitempty"`       // evaluations during training, then the final mean
 	ESSCurve      []essPoint       `json:"ess_curve,omitempty"`
 	Config        json.RawMessage  `json:"config,omitempty"`
-	Knobs         []string         `json:"knobs,omitempty"`   // knob flags of the command that trained it
-	Command       string           `json:"command,omitempty"` // the command that trained it
+	Knobs         []string         `json:"knobs,omitempty"`        // knob flags of the command that trained it
+	Command       string           `json:"command,omitempty"`      // the command that trained it
+	NoReference   bool             `json:"no_reference,omitempty"` // the target has no reference samples: no sample metrics
 }
 
 // readSummary loads a run summary.
@@ -288,6 +289,13 @@ type targetReport struct {
 	Floor     *rowResult     `json:"floor,omitempty"` // exact samples (or validation set) vs the same references
 	Published []publishedRow `json:"published,omitempty"`
 	Figures   []figureRef    `json:"figures,omitempty"`
+	// NoReference marks a target without reference samples (LJ-55): its
+	// rows report training figures only.
+	NoReference bool `json:"no_reference,omitempty"`
+	// EvalN is the number of samples per evaluation of this target (the
+	// settings' eval_n unless the benchmark uses another size; 0 in reports
+	// written before it existed).
+	EvalN int `json:"eval_n,omitempty"`
 }
 
 // report is everything RESULTS.md and results.json show.
@@ -380,6 +388,9 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 	}
 	for _, tr := range rep.Targets {
 		p("## %s\n\n", tr.Target)
+		if tr.EvalN > 0 && tr.EvalN != st.EvalN {
+			p("Evaluated on batches of %d samples (the benchmark's size for %s), each against as many reference samples.\n\n", tr.EvalN, tr.Target)
+		}
 		rows := slices.Clone(tr.Rows)
 		if tr.Floor != nil {
 			rows = append(rows, *tr.Floor)
@@ -436,6 +447,9 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 			p("| %s |\n", strings.Join(cells, " | "))
 		}
 		p("\n")
+		if tr.NoReference {
+			p("%s has no reference samples here (METHOD.md: its reference data are not available), so x-W2, E-W2 and the distance TV cannot be computed: the rows report training figures only, next to the published x-W2 for scale.\n\n", tr.Target)
+		}
 		if tr.Target == "gmm40" {
 			p("For scale: a PyTorch implementation of iDEM's gmm40 configuration on an H200 GPU had at least one sample within 3σ of every mode after about 28 s and was still at x-W2 5.3–12.6 after 140 s (the issue's measurement).\n\n")
 		}
@@ -447,20 +461,50 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 	return bw.Flush()
 }
 
-// writePerSeed writes the per-seed figures of a target as a compact table.
+// writePerSeed writes the per-seed figures of a target as a compact table:
+// coverage columns for mixtures, energy columns for particle systems.
 func writePerSeed(w io.Writer, tr targetReport) {
-	fmt.Fprintf(w, "<details><summary>Per seed</summary>\n\n| variant | seed | x-W2 | modes covered (min) | time to quality | steps | training s | note |\n|---|---|---|---|---|---|---|---|\n")
+	modes, energy := false, false
+	for _, r := range tr.Rows {
+		modes, energy = modes || r.HasModes, energy || r.HasEnergy
+	}
+	// Coverage and time to quality for mixtures and other targets with
+	// samples to compare with; energies for particle systems.
+	coverage := modes || (!energy && !tr.NoReference)
+	header := []string{"variant", "seed", "x-W2"}
+	if coverage {
+		header = append(header, "modes covered (min)", "time to quality")
+	}
+	if energy {
+		header = append(header, "E-W2", "distance TV")
+	}
+	header = append(header, "steps", "training s", "note")
+	fmt.Fprintf(w, "<details><summary>Per seed</summary>\n\n| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("---|", len(header)))
+	num := func(v jfloat, f string) string {
+		if math.IsNaN(float64(v)) {
+			return "—"
+		}
+		return fmt.Sprintf(f, float64(v))
+	}
 	for _, r := range tr.Rows {
 		for _, s := range r.PerSeed {
-			cov := "—"
-			if r.HasModes {
-				cov = fmt.Sprintf("%.1f (%d)", float64(s.Covered), s.CoveredMin)
+			cells := []string{variantLabel(r.Variant), fmt.Sprint(s.Seed), num(s.W2, "%.2f")}
+			if coverage {
+				cov := "—"
+				if r.HasModes {
+					cov = fmt.Sprintf("%.1f (%d)", float64(s.Covered), s.CoveredMin)
+				}
+				ttq := "—"
+				if s.TimeToQuality != nil {
+					ttq = fmt.Sprintf("%.0f s", *s.TimeToQuality)
+				}
+				cells = append(cells, cov, ttq)
 			}
-			ttq := "—"
-			if s.TimeToQuality != nil {
-				ttq = fmt.Sprintf("%.0f s", *s.TimeToQuality)
+			if energy {
+				cells = append(cells, num(s.EW2, "%.3g"), num(s.DistTV, "%.3f"))
 			}
-			fmt.Fprintf(w, "| %s | %d | %.2f | %s | %s | %d | %.0f | %s |\n", variantLabel(r.Variant), s.Seed, float64(s.W2), cov, ttq, s.Steps, s.TrainSeconds, oneLine(s.Error))
+			cells = append(cells, fmt.Sprint(s.Steps), fmt.Sprintf("%.0f", s.TrainSeconds), oneLine(s.Error))
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 		}
 	}
 	fmt.Fprintf(w, "\n</details>\n\n")

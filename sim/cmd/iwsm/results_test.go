@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"iwsm/targets"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -206,4 +208,104 @@ func TestReproduceTiny(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "4 of 4 runs finished") || !bytes.Equal(before, after) {
 		t.Errorf("resume: exit %d, stdout %q, stderr %q, summary changed %v", code, stdout, stderr, !bytes.Equal(before, after))
 	}
+}
+
+// tinyParticleKnobs are tinyKnobs for the EGNN (which has no embedding).
+var tinyParticleKnobs = []string{"-K", "8", "-hidden", "8", "-blocks", "1", "-refresh-size", "40", "-refresh-every", "3",
+	"-sde-steps", "10", "-buffer", "200", "-groups", "2", "-group-size", "8", "-workers", "2"}
+
+func TestReproduceParticlesTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four tiny runs")
+	}
+	out := t.TempDir()
+	args := append([]string{"reproduce", "-budget", "1m", "-steps", "4", "-seeds", "1", "-targets", "dw4,lj55",
+		"-ablations", "none", "-eval-n", "30", "-eval-batches", "2", "-evals", "2", "-out", out, "-quiet"}, tinyParticleKnobs...)
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("reproduce exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "4 of 4 runs finished") {
+		t.Errorf("stdout %q", stdout)
+	}
+	if !strings.Contains(stderr, "lj55 iwsm seed 1: no reference set") {
+		t.Errorf("stderr does not say that lj55 has no reference:\n%s", stderr)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "RESULTS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## dw4", "| variant | x-W2 | MMD | E-W2 | distance TV |", "| iDEM re-run (published) | 2.05 ± 0.03 | — | 0.44 ± 0.15 |",
+		"exact samples (floor", "figures/energy-dw4.png", "figures/distances-dw4.png", "figures/ew2-dw4.png",
+		"## lj55", "lj55 has no reference samples here", "| iDEM re-run (published) | 16.14 ± 0.12 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("RESULTS.md lacks %q", want)
+		}
+	}
+	if strings.Contains(string(md), "figures/energy-lj55.png") || strings.Contains(string(md), "figures/w2-lj55.png") {
+		t.Error("RESULTS.md shows sample figures of lj55, which has no samples to show")
+	}
+	var rep report
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Targets) != 2 {
+		t.Fatalf("results.json: %+v", rep.Targets)
+	}
+	dw, lj := rep.Targets[0], rep.Targets[1]
+	if len(dw.Rows) != 2 || dw.Floor == nil || dw.NoReference || !dw.Rows[0].HasEnergy || dw.Rows[0].EW2.N != 1 {
+		t.Errorf("dw4 section: %+v", dw)
+	}
+	if len(lj.Rows) != 2 || lj.Floor != nil || !lj.NoReference || lj.Rows[0].W2.N != 0 {
+		t.Errorf("lj55 section: %+v", lj)
+	}
+	for _, r := range lj.Rows {
+		if r.Steps.Mean != 4 {
+			t.Errorf("lj55 %s: %v steps", r.Variant, r.Steps.Mean)
+		}
+		for _, s := range r.PerSeed {
+			if s.Error != "" {
+				t.Errorf("lj55 %s seed %d: error %q (no reference is not an error)", r.Variant, s.Seed, s.Error)
+			}
+		}
+	}
+	for _, f := range []string{"energy-dw4.png", "distances-dw4.png", "ew2-dw4.png", "w2-dw4.png", "ess-dw4.png", "ess-lj55.png"} {
+		checkPNG(t, filepath.Join(out, "figures", f), 0, 0)
+	}
+}
+
+func TestEvalNFor(t *testing.T) {
+	lj, dw := mustTarget(t, "lj13"), mustTarget(t, "dw4")
+	for _, c := range []struct {
+		args      []string
+		lj13, dw4 int
+	}{
+		{nil, 1024, 1000},                         // the benchmark's sizes
+		{[]string{"-eval-n", "500"}, 500, 500},    // a given -eval-n applies to every target
+		{[]string{"-eval-n", "1000"}, 1000, 1000}, // even when it is the default
+	} {
+		f, o := reproduceFlags()
+		if err := parseFlags(f, c.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.evalNFor(lj); got != c.lj13 {
+			t.Errorf("%v: lj13 %d, want %d", c.args, got, c.lj13)
+		}
+		if got := o.evalNFor(dw); got != c.dw4 {
+			t.Errorf("%v: dw4 %d, want %d", c.args, got, c.dw4)
+		}
+	}
+}
+
+func mustTarget(t *testing.T, name string) targets.Target {
+	t.Helper()
+	tg, err := targets.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
 }
