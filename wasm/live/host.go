@@ -1,6 +1,7 @@
 package live
 
 import (
+	"runtime"
 	"sync"
 	"time"
 )
@@ -77,12 +78,14 @@ type GoroutineHost struct {
 	reports []Report
 }
 
-// NewGoroutineHost starts an engine with the checkpoint loader load.
+// NewGoroutineHost starts an engine with the checkpoint loader load. The
+// loop yields with runtime.Gosched between work slices: under js/wasm nothing
+// preempts a busy goroutine, and without it the caller would never run.
 func NewGoroutineHost(load func(name string) ([]byte, error)) *GoroutineHost {
 	h := &GoroutineHost{in: make(chan Command, 16), stop: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
-		RunLoop(NewEngine(load), h.in, h.publish, nil, h.stop)
+		RunLoop(NewEngine(load), h.in, h.publish, runtime.Gosched, h.stop)
 	}()
 	return h
 }
