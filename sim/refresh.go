@@ -56,14 +56,19 @@ func (tr *Trainer) Refresh() error {
 	return nil
 }
 
-// Sample draws n samples (n×d) from the current network with the reverse
-// SDE of cfg.Sampler, using the trainer's workers. It must not run
-// concurrently with Step.
+// Sample draws n samples (n×d) from the sampling network (SamplingNet) with
+// the reverse SDE of cfg.Sampler. It must not run concurrently with Step.
 func (tr *Trainer) Sample(n int, rng *rand.Rand) ([]float64, error) {
+	return tr.SampleWith(n, tr.cfg.Sampler, rng)
+}
+
+// SampleWith is Sample with another sampler setting, e.g. fewer steps for a
+// quick quality check. The trainer's mean-free projection, if any, replaces
+// cfg.Project.
+func (tr *Trainer) SampleWith(n int, cfg SamplerConfig, rng *rand.Rand) ([]float64, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("sim: cannot draw %d samples", n)
 	}
-	cfg := tr.cfg.Sampler
 	cfg.Project = tr.project
 	s, err := NewSampler(tr.sampling, tr.cfg.Schedule, tr.dim, n, cfg, rng)
 	if err != nil {

@@ -55,7 +55,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 	fs.IntVar(&k.refreshSize, "refresh-size", 0, "samples each refresh pushes into the buffer"+def(d.RefreshSize))
 	fs.IntVar(&k.sdeSteps, "sde-steps", 0, "reverse-SDE steps of refreshes and evaluations"+def(d.Sampler.Steps))
 	fs.Float64Var(&k.eta, "eta", 0, "diffusion scale η of the reverse SDE"+def(d.Sampler.Eta))
-	fs.StringVar(&k.integrator, "integrator", "", "reverse-process step: em (Euler–Maruyama) or ddim"+def(d.Sampler.Integrator))
+	fs.StringVar(&k.integrator, "integrator", "", "reverse-process step: em (Euler–Maruyama) or heun"+def(d.Sampler.Integrator))
 	fs.IntVar(&k.hidden, "hidden", 0, "network width: the MLP's hidden width or the EGNN's"+def(d.Net.MLP.Hidden))
 	fs.IntVar(&k.embed, "embed", 0, "MLP sinusoidal embedding size per input, even"+def(d.Net.MLP.EmbedSize))
 	fs.IntVar(&k.blocks, "blocks", 0, "MLP residual blocks, or EGNN layers"+def(d.Net.MLP.Blocks))

@@ -34,7 +34,7 @@ func sampleFlags() (*flag.FlagSet, *sampleOpts) {
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the prior noise and the SDE")
 	fs.IntVar(&o.sdeSteps, "sde-steps", 0, "reverse-SDE steps (default: the checkpoint's setting)")
 	fs.Float64Var(&o.eta, "eta", 0, "diffusion scale η (default: the checkpoint's setting)")
-	fs.StringVar(&o.integrator, "integrator", "", "em or ddim (default: the checkpoint's setting)")
+	fs.StringVar(&o.integrator, "integrator", "", "em (Euler–Maruyama) or heun (default: the checkpoint's setting)")
 	fs.StringVar(&o.out, "out", "", "CSV file to write (default: stdout)")
 	fs.StringVar(&o.target, "target", "", "target, for checkpoints whose metadata names none")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines evaluating the network; 0 is GOMAXPROCS")
