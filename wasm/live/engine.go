@@ -11,9 +11,29 @@ import (
 	"iwsm/targets"
 )
 
-// evalSamples is the number of samples of every quality check, as in the
-// command line's evaluations.
+// evalSamples is the number of samples of every quality check of a 2-D
+// target, as in the command line's evaluations.
 const evalSamples = 1000
+
+// particleEvalSamples is the number of samples of a quality check of a
+// particle system: the EGNN costs about a thousand times the MLP per sample
+// (DW-4 0.3 ms, LJ-13 3 ms per sample and step natively), so a thousand
+// samples would stall the engine for minutes. A variable so that the tests
+// can make it smaller.
+var particleEvalSamples = struct{ small, large int }{small: 256, large: 64} // up to four particles, more
+
+// evalSamplesFor returns the sample count of a target's quality checks.
+func evalSamplesFor(t targets.Target) int {
+	ps, ok := t.(targets.ParticleSystem)
+	if !ok {
+		return evalSamples
+	}
+	n, _ := ps.Particles()
+	if n <= 4 {
+		return particleEvalSamples.small
+	}
+	return particleEvalSamples.large
+}
 
 // evalSDESteps caps the reverse-SDE steps of a quality check. Thirty
 // Euler–Maruyama steps cost a third of the default hundred and, on the
@@ -27,10 +47,27 @@ const evalSDESteps = 30
 // bufferEvery is how often a report carries a sample of the replay buffer.
 const bufferEvery = time.Second
 
+// Live limits of a particle system's buffer refresh (see TrainConfig).
+const (
+	particleRefreshSteps = 100
+	particleRefreshSize  = 256
+)
+
 // TrainConfig returns the trainer settings of one pane: sim.DefaultConfig
 // with the state's knobs, and the variant's weights and defensive share.
+//
+// A particle system keeps its own network (the EGNN), schedule, λ, score
+// clip and η, and takes the knobs K, learning rate, batch, buffer and
+// defensive share like any target. Its refreshes are cut to at most
+// particleRefreshSize samples drawn with particleRefreshSteps SDE steps
+// (iDEM: 1000 samples, 1000 steps): with the EGNN a full refresh would take
+// minutes on one core, the 2-D targets' DefaultConfig makes the same cut.
 func (s State) TrainConfig(t targets.Target, variant string) sim.Config {
 	cfg := sim.DefaultConfig(t)
+	if _, ok := t.(targets.ParticleSystem); ok {
+		cfg.Sampler.Steps = min(cfg.Sampler.Steps, particleRefreshSteps)
+		cfg.RefreshSize = min(cfg.RefreshSize, particleRefreshSize)
+	}
 	cfg.Weights = strings.HasPrefix(variant, "iwsm")
 	cfg.K = s.K
 	cfg.Adam.LR = s.LR
@@ -66,11 +103,15 @@ type Engine struct {
 	next    int // pane that steps next
 }
 
+// nan is a missing figure.
+var nan = math.NaN()
+
 type trainPane struct {
 	variant string
 	target  targets.Target
 	tr      *sim.Trainer // nil for the oracle
 	ev      *sim.Evaluator
+	evalN   int // samples per quality check
 	evalRng *rand.Rand
 
 	trainSeconds float64
@@ -122,12 +163,12 @@ func (e *Engine) reset(st State) error {
 		return err
 	}
 	for _, v := range st.Variants() {
-		p := &trainPane{variant: v, target: t, evalRng: rand.New(rand.NewPCG(st.Seed, 0xe7a1))}
+		p := &trainPane{variant: v, target: t, evalN: evalSamplesFor(t), evalRng: rand.New(rand.NewPCG(st.Seed, 0xe7a1))}
 		e.panes = append(e.panes, p)
 		if v == "oracle" {
 			continue
 		}
-		if p.ev, err = sim.NewEvaluator(t, evalSamples, rand.New(rand.NewPCG(st.Seed, 0x7e57))); err != nil {
+		if p.ev, err = sim.NewEvaluator(t, p.evalN, rand.New(rand.NewPCG(st.Seed, 0x7e57))); err != nil {
 			p.err = err
 			continue
 		}
@@ -236,15 +277,16 @@ func (p *trainPane) evaluate() {
 	start := time.Now()
 	sc := p.tr.Config().Sampler
 	sc.Steps = min(sc.Steps, evalSDESteps)
-	x, err := p.tr.SampleWith(evalSamples, sc, p.evalRng)
+	x, err := p.tr.SampleWith(p.evalN, sc, p.evalRng)
 	if err != nil {
 		p.note = "quality check failed: " + err.Error()
 		p.evalDue = p.trainSeconds + 5
 		return
 	}
-	ev := &Evaluation{Step: p.tr.Steps(), Seconds: p.trainSeconds, N: evalSamples, W2: math.NaN(), MMD: math.NaN()}
+	ev := &Evaluation{Step: p.tr.Steps(), Seconds: p.trainSeconds, N: p.evalN, W2: nan, MMD: nan, EnergyW2: nan, DistTV: nan}
 	if p.eval != nil {
 		ev.W2, ev.MMD = p.eval.W2, p.eval.MMD // until the new ones are known
+		ev.EnergyW2, ev.DistTV = p.eval.EnergyW2, p.eval.DistTV
 	}
 	if mo, ok := p.target.(targets.Moder); ok {
 		if cov, err := sim.Coverage(x, mo); err == nil {
@@ -255,7 +297,8 @@ func (p *trainPane) evaluate() {
 	p.evalCost = time.Since(start).Seconds()
 }
 
-// finish completes a started quality check with the exact x-W2 and MMD.
+// finish completes a started quality check with the exact x-W2 and MMD (and,
+// for a particle system, E-W2 and the distance TV).
 func (p *trainPane) finish() {
 	start := time.Now()
 	x := p.pending
@@ -268,6 +311,9 @@ func (p *trainPane) finish() {
 		ev.W2, ev.MMD = m.W2, m.MMD
 		if m.HasModes {
 			ev.Covered, ev.Modes = m.Covered, m.Modes
+		}
+		if m.HasEnergy {
+			ev.EnergyW2, ev.DistTV = m.EnergyW2, m.DistTV
 		}
 		p.eval = &ev
 	}

@@ -147,7 +147,8 @@ func TestProtocolRoundTrip(t *testing.T) {
 		t.Fatalf("command round trip: %+v, %v", got, err)
 	}
 	r := []Report{{Gen: 2, Pane: 1, Variant: "idem", Step: 9, Params: []float64{1, -2.5},
-		Eval: &Evaluation{Covered: 39, Modes: 40, Counts: []int{1, 2}}, Weights: []float32{0.5}}}
+		Eval: &Evaluation{Covered: 39, Modes: 40, Counts: []int{1, 2}}, Weights: []float32{0.5}},
+		{Gen: 2, Variant: "iwsm", Step: 4, Eval: &Evaluation{N: 256, W2: 1.5, MMD: 0.01, EnergyW2: 0.75, DistTV: 0.125}}}
 	if got, err := DecodeReports(EncodeReports(r)); err != nil || !reflect.DeepEqual(got, r) {
 		t.Fatalf("report round trip: %+v, %v", got, err)
 	}

@@ -44,9 +44,13 @@ type Evaluation struct {
 	N       int
 	W2      float64 // NaN while the check's x-W2 is being computed (and before any)
 	MMD     float64 // NaN like W2
-	Covered int
-	Modes   int
-	Counts  []int // samples per mode
+	// EnergyW2 (E-W2) and DistTV (interatomic-distance histogram TV) are a
+	// particle system's figures: NaN like W2, and always NaN for other targets.
+	EnergyW2 float64
+	DistTV   float64
+	Covered  int
+	Modes    int
+	Counts   []int // samples per mode
 }
 
 // EncodeCommand and the other codecs below serialize messages with gob for

@@ -17,6 +17,8 @@ func TestStateRoundTrip(t *testing.T) {
 		}),
 		"edited modes": with(func(s *State) { s.Modes = [][2]float64{{1.5, -2}, {0.01, 33.33}, {-49.99, 0}} }),
 		"extremes":     with(func(s *State) { s.Seed, s.Particles, s.Steps, s.Method = 1<<64-1, 100, 1000, "oracle" }),
+		"dw4":          with(func(s *State) { s.Target, s.Compare = "dw4", "idem" }),
+		"lj13":         with(func(s *State) { s.Target, s.K, s.Batch = "lj13", 10, 128 }),
 	}
 	for name, s := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -58,6 +60,8 @@ func TestDecodeCorrects(t *testing.T) {
 		{"bad modes", "modes=1,2;x,3", DefaultState(), "mode 2"},
 		{"modes off a mixture", "target=rings&modes=1,2", with(func(s *State) { s.Target = "rings" }), "mixture"},
 		{"oracle off a mixture", "target=manywell&method=oracle", with(func(s *State) { s.Target = "manywell" }), "oracle"},
+		{"oracle on a particle system", "target=dw4&compare=oracle", with(func(s *State) { s.Target = "dw4" }), "oracle"},
+		{"modes on a particle system", "target=lj13&modes=1,2", with(func(s *State) { s.Target = "lj13" }), "mixture"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -86,6 +90,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add("#target=gmm40&seed=1&&particles=%41&compare=oracle")
 	f.Add("modes=1,2;3,4&lr=1e-3&classroom=1")
 	f.Add("=&==&%&target")
+	f.Add("target=dw4&method=oracle&compare=idem")
+	f.Add("target=lj13&modes=1,2&K=7")
 	f.Fuzz(func(t *testing.T, in string) {
 		s, _ := Decode(in)
 		// Whatever came in, the result is valid: it round-trips silently.

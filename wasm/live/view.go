@@ -70,6 +70,8 @@ type PaneView struct {
 	propRng  *rand.Rand
 	field    Field
 	fieldAge int
+
+	particles *particleView // nil unless the target is a particle system
 }
 
 // noisedScorer is a target whose noised density is closed-form (a Gaussian
@@ -80,12 +82,13 @@ type noisedScorer interface {
 
 // HistoryPoint is one sample of the live charts.
 type HistoryPoint struct {
-	Seconds float64 // training seconds
-	Step    int
-	Loss    float64
-	ESS     float64
-	Covered int     // −1 until the first quality check
-	W2      float64 // NaN until the first quality check
+	Seconds  float64 // training seconds
+	Step     int
+	Loss     float64
+	ESS      float64
+	Covered  int     // −1 until the first quality check
+	W2       float64 // NaN until the first quality check
+	EnergyW2 float64 // E-W2 of a particle system; NaN until known and for other targets
 }
 
 // Field is the score-field layer: the learned score and the exact one on a
@@ -98,7 +101,9 @@ type Field struct {
 }
 
 // NewPaneView builds the view of pane (0 or 1) of a state for a target built
-// by st.BuildTarget.
+// by st.BuildTarget. For a particle system the view animates a few whole
+// configurations (particleConfigs) instead of st.Particles points; see
+// MoleculesInto.
 func NewPaneView(st State, pane int, t targets.Target, now time.Time) (*PaneView, error) {
 	variants := st.Variants()
 	if pane < 0 || pane >= len(variants) {
@@ -106,18 +111,23 @@ func NewPaneView(st State, pane int, t targets.Target, now time.Time) (*PaneView
 	}
 	v := &PaneView{variant: variants[pane], target: t, dim: t.Dim(), speed: st.Speed,
 		propRng: rand.New(rand.NewPCG(st.Seed, 0x9a0e)), gen: -1}
-	b, ok := t.(targets.Bounded)
-	if !ok {
+	cfg := st.TrainConfig(t, v.variant)
+	v.particles = newParticleView(t, cfg.Schedule.SigmaMax)
+	if b, ok := t.(targets.Bounded); ok {
+		v.box[0], v.box[1] = b.Bounds()
+	} else if v.particles == nil {
 		return nil, fmt.Errorf("live: target %s has no drawing box", t.Name())
 	}
-	v.box[0], v.box[1] = b.Bounds()
 	if m, ok := t.(targets.Moder); ok {
 		v.modes = m.Modes()
 	}
 	v.exact, _ = t.(noisedScorer)
-	cfg := st.TrainConfig(t, v.variant)
 	v.sched = cfg.Schedule
 	n, d := st.Particles, v.dim
+	if v.particles != nil {
+		n = v.particles.configs
+		st.Steps = particleSteps(v.particles.n, st.Steps)
+	}
 	v.logpBuf = make([]float64, n)
 	v.scratch = make([]float64, n*d)
 	if v.variant == "oracle" {
@@ -142,8 +152,14 @@ func NewPaneView(st State, pane int, t targets.Target, now time.Time) (*PaneView
 		v.score = v.netScore
 	}
 	// σ_t below 5e-4 of the box is invisible on screen: play the flow down to
-	// there at the planned pace and fast-forward the rest.
-	width := math.Max(v.box[1][0]-v.box[0][0], v.box[1][1]-v.box[0][1])
+	// there at the planned pace and fast-forward the rest. A particle system
+	// is drawn in a box of about ±σ_max.
+	var width float64
+	if v.particles != nil {
+		width = 2 * cfg.Schedule.SigmaMax
+	} else {
+		width = math.Max(v.box[1][0]-v.box[0][0], v.box[1][1]-v.box[0][1])
+	}
 	v.floorStep = st.Steps
 	for i := range st.Steps {
 		if v.sched.Sigma(1-float64(i)/float64(st.Steps)) < 5e-4*width {
@@ -235,13 +251,17 @@ func (v *PaneView) Apply(r Report) {
 // record appends a chart point, at most one per half second of training,
 // halving the history's resolution when it is full.
 func (v *PaneView) record(r Report) {
-	p := HistoryPoint{Seconds: r.Seconds, Step: r.Step, Loss: r.Loss, ESS: r.ESS, Covered: -1, W2: math.NaN()}
+	p := HistoryPoint{Seconds: r.Seconds, Step: r.Step, Loss: r.Loss, ESS: r.ESS, Covered: -1, W2: math.NaN(), EnergyW2: math.NaN()}
 	if r.Eval != nil {
 		p.Covered, p.W2 = r.Eval.Covered, r.Eval.W2
+		if v.particles != nil {
+			p.EnergyW2 = r.Eval.EnergyW2
+		}
 	}
 	if n := len(v.history); n > 0 {
 		last := &v.history[n-1]
-		if p.Seconds-last.Seconds < 0.5 && (r.Eval == nil || last.Covered == p.Covered && last.W2 == p.W2) {
+		sameEW2 := last.EnergyW2 == p.EnergyW2 || math.IsNaN(last.EnergyW2) && math.IsNaN(p.EnergyW2)
+		if p.Seconds-last.Seconds < 0.5 && (r.Eval == nil || last.Covered == p.Covered && last.W2 == p.W2 && sameEW2) {
 			return
 		}
 	}
@@ -265,6 +285,9 @@ func (v *PaneView) restart(now time.Time) {
 		v.mode[i] = -1
 	}
 	v.lastColor = -recolorEvery
+	if v.particles != nil {
+		v.particles.clear()
+	}
 	v.pushTrail()
 }
 
@@ -316,6 +339,9 @@ func (v *PaneView) advanceTo(want int, now, deadline time.Time) {
 		if v.sampler.Done() {
 			v.recolor()
 			v.doneAt = now
+			if v.particles != nil {
+				v.particles.hold(v.sampler.Positions())
+			}
 		}
 		v.pushTrail()
 		v.fieldAge++
