@@ -98,7 +98,7 @@ func roundTo(v, unit float64) float64 { return math.Round(v/unit) * unit }
 
 // The values of the steppers.
 var (
-	targetChoices    = choices[string]{[]string{"gmm40", "gmm80", "gmm120", "rings", "manywell", "uneven"}, fmtString}
+	targetChoices    = choices[string]{[]string{"gmm40", "gmm80", "gmm120", "rings", "manywell", "uneven", "dw4", "lj13"}, fmtString}
 	particleChoices  = choices[int]{[]int{500, 1000, 2000, 4000, 8000, 12000, 20000}, fmtInt}
 	speedChoices     = choices[float64]{[]float64{0.25, 0.5, 1, 2, 4, 8}, fmtSpeed}
 	kChoices         = choices[int]{[]int{4, 10, 20, 50, 100, 200, 500}, fmtInt}
@@ -234,10 +234,12 @@ func (g *Game) controls(x, y, w, rowH int) ([]*widget, int) {
 		return &widget{label: label, toggle: true, on: *p(&st.Layers), key: key,
 			action: set(func(s *live.State) { *p(&s.Layers) = !*p(&s.Layers) })}
 	}
-	pair(layer("buffer", "B", func(l *live.Layers) *bool { return &l.Buffer }),
-		layer("proposal", "P", func(l *live.Layers) *bool { return &l.Proposal }))
-	pair(layer("weights", "W", func(l *live.Layers) *bool { return &l.Weights }),
-		layer("score field", "F", func(l *live.Layers) *bool { return &l.Field }))
+	if g.panes == nil || !g.panes[0].view.IsParticleSystem() { // the layers are drawn over a 2-D plot only
+		pair(layer("buffer", "B", func(l *live.Layers) *bool { return &l.Buffer }),
+			layer("proposal", "P", func(l *live.Layers) *bool { return &l.Proposal }))
+		pair(layer("weights", "W", func(l *live.Layers) *bool { return &l.Weights }),
+			layer("score field", "F", func(l *live.Layers) *bool { return &l.Field }))
+	}
 	pair(&widget{label: "copy link", action: g.copyLink, key: "L"},
 		&widget{label: "classroom", action: set(func(s *live.State) { s.Classroom = true }), key: "H"})
 	third := (w - 8) / 3

@@ -52,6 +52,7 @@ type paneStats struct {
 	Modes     int     `json:"modes"`
 	W2        float64 `json:"w2"`
 	MMD       float64 `json:"mmd"`
+	EnergyW2  float64 `json:"e_w2"` // particle systems; −1 until known and for other targets
 	Evals     int64   `json:"energy_evals"`
 	Running   bool    `json:"running"`
 	Error     string  `json:"error,omitempty"`
@@ -86,6 +87,7 @@ type platform interface {
 type paneUI struct {
 	view  *live.PaneView
 	snap  live.Snapshot
+	mol   live.Molecules // a particle system's configurations and figures
 	plot  viewport
 	strip image.Rectangle
 }
@@ -149,7 +151,16 @@ func (g *Game) rebuild(engine bool) error {
 	if err != nil {
 		return err
 	}
-	if t.Dim() != 2 {
+	// Particle systems are drawn as small multiples; LJ-55 is refused with
+	// the other high-dimensional targets: its EGNN costs about twenty times
+	// LJ-13's per sample, too slow to train and animate live.
+	ps, particles := t.(targets.ParticleSystem)
+	if particles {
+		if n, _ := ps.Particles(); n > 13 {
+			particles = false
+		}
+	}
+	if t.Dim() != 2 && !particles {
 		return fmt.Errorf("the app draws 2-D targets; %s has %d dimensions (train it with the iwsm command)", t.Name(), t.Dim())
 	}
 	now := time.Now()
@@ -162,18 +173,31 @@ func (g *Game) rebuild(engine bool) error {
 		panes = append(panes, &paneUI{view: v})
 	}
 	if g.target == nil || g.target.Name() != t.Name() || engine {
-		lo, hi := panes[0].view.Bounds()
-		g.heat = newHeatmap(t, lo, hi)
-		g.pal = newPalette(len(panes[0].view.Modes()))
+		if particles {
+			n, _ := ps.Particles()
+			g.heat, g.pal = nil, newPalette(n)
+		} else {
+			lo, hi := panes[0].view.Bounds()
+			g.heat = newHeatmap(t, lo, hi)
+			g.pal = newPalette(len(panes[0].view.Modes()))
+		}
 	}
 	g.target, g.panes = t, panes
 	if engine {
 		g.host.Send(live.Command{Kind: "reset", State: g.state.Encode(), Running: !g.paused})
 	}
 	for _, p := range g.panes {
-		p.view.SnapshotInto(&p.snap)
+		p.snapshot()
 	}
 	return nil
+}
+
+// snapshot copies the pane's animation state for drawing.
+func (p *paneUI) snapshot() {
+	p.view.SnapshotInto(&p.snap)
+	if p.view.IsParticleSystem() {
+		p.view.MoleculesInto(&p.mol)
+	}
 }
 
 // setState applies new settings: the engine restarts when a training
@@ -231,7 +255,7 @@ func (g *Game) Update() error {
 		}
 	}
 	for _, p := range g.panes {
-		p.view.SnapshotInto(&p.snap)
+		p.snapshot()
 	}
 	g.frame++
 	g.adaptParticles(now)
@@ -251,7 +275,7 @@ func (g *Game) Update() error {
 
 // adaptParticles lowers the particle count when the frame rate stays low.
 func (g *Game) adaptParticles(now time.Time) {
-	if g.frame < 120 || g.state.Particles <= minParticles || ebiten.ActualFPS() >= lowFPS {
+	if g.frame < 120 || g.state.Particles <= minParticles || ebiten.ActualFPS() >= lowFPS || g.panes[0].view.IsParticleSystem() {
 		g.lowSince = time.Time{}
 		return
 	}
@@ -276,12 +300,15 @@ func (g *Game) stats() []paneStats {
 		r := p.view.Report()
 		s := paneStats{Pane: i, Variant: p.view.Variant(), Frame: g.frame, T: p.snap.T, Runs: p.snap.Runs,
 			Step: r.Step, Seconds: r.Seconds, FPS: ebiten.ActualFPS(), Particles: p.snap.Particles,
-			Loss: r.Loss, ESS: r.ESS, Covered: -1, Modes: len(p.view.Modes()), W2: -1, MMD: -1,
+			Loss: r.Loss, ESS: r.ESS, Covered: -1, Modes: len(p.view.Modes()), W2: -1, MMD: -1, EnergyW2: -1,
 			Evals: r.EnergyEvals, Running: !g.paused, Error: r.Err}
 		if r.Eval != nil {
 			s.Covered = r.Eval.Covered
 			if !math.IsNaN(r.Eval.W2) {
 				s.W2, s.MMD = r.Eval.W2, r.Eval.MMD
+			}
+			if !math.IsNaN(r.Eval.EnergyW2) && !math.IsInf(r.Eval.EnergyW2, 0) {
+				s.EnergyW2 = r.Eval.EnergyW2
 			}
 		}
 		out[i] = s
@@ -332,12 +359,22 @@ func (g *Game) exportPNG() { g.capture = "export" }
 
 func (g *Game) exportCSV() {
 	var b strings.Builder
-	b.WriteString("x0,x1\n")
+	d := g.target.Dim() // a particle system's rows are whole configurations
+	for j := range d {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("x" + strconv.Itoa(j))
+	}
+	b.WriteByte('\n')
 	x := g.panes[0].view.Positions()
-	for i := 0; i+1 < len(x); i += 2 {
-		b.WriteString(strconv.FormatFloat(x[i], 'g', -1, 64))
-		b.WriteByte(',')
-		b.WriteString(strconv.FormatFloat(x[i+1], 'g', -1, 64))
+	for i := 0; i+d <= len(x); i += d {
+		for j := range d {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatFloat(x[i+j], 'g', -1, 64))
+		}
 		b.WriteByte('\n')
 	}
 	g.offer(fmt.Sprintf("iwsm-%s-%s-samples.csv", g.state.Target, g.panes[0].view.Variant()), []byte(b.String()))
@@ -438,6 +475,9 @@ func (g *Game) layout() {
 	stacked := math.Min(w, h/n-stripH)
 	for i, p := range g.panes {
 		lo, hi := p.view.Bounds()
+		if p.view.IsParticleSystem() {
+			lo, hi = []float64{-1, -1}, []float64{1, 1} // the grid of configurations has no box
+		}
 		if stacked > side {
 			p.plot = fit(left, top+float64(i)*h/n, w, h/n-stripH, 8*g.scale, lo, hi)
 		} else {
@@ -450,6 +490,10 @@ func (g *Game) layout() {
 // drawPane renders one pane: density, layers, particles, modes and its strip
 // of figures.
 func (g *Game) drawPane(screen *ebiten.Image, p *paneUI) {
+	if p.view.IsParticleSystem() {
+		g.drawMoleculePane(screen, p)
+		return
+	}
 	v := p.plot
 	op := &ebiten.DrawImageOptions{Filter: ebiten.FilterLinear}
 	b := g.heat.Bounds()
@@ -511,6 +555,18 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 		line("the exact noised score: no training", hudDim)
 	case r.Err != "":
 		line("stopped: "+r.Err, hudBad)
+	case p.view.IsParticleSystem():
+		line(fmt.Sprintf("step %d · %.0f s · %s evals", r.Step, r.Seconds, human(float64(r.EnergyEvals))), hudText)
+		line("loss "+fmtNum(r.Loss, "%.3g")+" · nESS "+fmtNum(r.ESS, "%.2f"), hudText)
+		if ev := r.Eval; ev != nil {
+			line("x-W2 "+fmtNum(ev.W2, "%.2f")+" · E-W2 "+fmtNum(ev.EnergyW2, "%.2f"), hudTitle)
+			line(fmt.Sprintf("distance TV %s · %d samples", fmtNum(ev.DistTV, "%.3f"), ev.N), hudText)
+		} else {
+			line("first quality check pending", hudDim)
+		}
+		if r.Note != "" {
+			g.hud.text(screen, r.Note, x, float64(p.strip.Max.Y)-14*s, 10*s, hudDim)
+		}
 	default:
 		line(fmt.Sprintf("step %d · %.0f s · %s evals", r.Step, r.Seconds, human(float64(r.EnergyEvals))), hudText)
 		line(fmt.Sprintf("loss %.3g · nESS %.2f", r.Loss, r.ESS), hudText)
@@ -544,6 +600,9 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 		{title: "nESS", value: func(h live.HistoryPoint) (float64, bool) { return h.ESS, h.Step > 0 }, lo: 0, hi: 1, format: func(v float64) string { return fmt.Sprintf("%.2f", v) }},
 		{title: "modes covered", value: func(h live.HistoryPoint) (float64, bool) { return float64(h.Covered), h.Covered >= 0 }, lo: 0, hi: float64(max(1, len(p.view.Modes()))), format: func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 	}
+	if p.view.IsParticleSystem() {
+		charts[2] = chart{title: "E-W2", value: func(h live.HistoryPoint) (float64, bool) { return h.EnergyW2, true }, log: true, format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
+	}
 	for i, c := range charts {
 		c.draw(screen, g.hud, hist, cx, float64(p.strip.Min.Y)+float64(i)*(ch+4*s), cw, ch, s)
 	}
@@ -576,6 +635,12 @@ func (g *Game) drawPanel(screen *ebiten.Image) {
 	y := pad + 44*s
 	if len(g.widgets) > 0 {
 		y = float64(g.widgets[len(g.widgets)-1].rect.Max.Y) + 10*s
+	}
+	if len(g.panes) > 0 && g.panes[0].view.IsParticleSystem() {
+		m := &g.panes[0].mol
+		g.hud.text(screen, fmt.Sprintf("%.0f fps · %d configurations/pane, %d shown", ebiten.ActualFPS(), m.Configs, m.Shown), pad, y, 11*s, hudDim)
+		g.hud.text(screen, "each cell is one configuration of the flow · ? help", pad, y+15*s, 10*s, hudDim)
+		return
 	}
 	g.hud.text(screen, fmt.Sprintf("%.0f fps · %d particles/pane", ebiten.ActualFPS(), g.state.Particles), pad, y, 11*s, hudDim)
 	g.hud.text(screen, "click the plot to add or remove a mode · ? help", pad, y+15*s, 10*s, hudDim)
@@ -701,7 +766,7 @@ func (g *Game) click(p image.Point) {
 	}
 	for _, pane := range g.panes {
 		v := pane.plot
-		if !p.In(v.rect()) {
+		if !p.In(v.rect()) || pane.view.IsParticleSystem() { // no modes to edit
 			continue
 		}
 		x := v.lo[0] + (float64(p.X)-v.x0)/v.size*(v.hi[0]-v.lo[0])

@@ -64,6 +64,27 @@ func (b *batcher) dot(x, y, s float32, c rgb, alpha float32) {
 	b.quad(x-s, y-s, x+s, y-s, x+s, y+s, x-s, y+s, c, alpha)
 }
 
+// discSides is the number of sides of the polygon that draws a disc.
+const discSides = 16
+
+// discUnit holds the unit circle's points at the polygon's corners.
+var discUnit = func() (u [discSides][2]float32) {
+	for k := range u {
+		a := 2 * math.Pi * float64(k) / discSides
+		u[k] = [2]float32{float32(math.Cos(a)), float32(math.Sin(a))}
+	}
+	return u
+}()
+
+// disc appends a filled disc of radius r centred at (x, y): a 16-gon drawn as
+// a fan of quads, each the centre and three consecutive corners.
+func (b *batcher) disc(x, y, r float32, c rgb, alpha float32) {
+	for k := 0; k < discSides; k += 2 {
+		p1, p2, p3 := discUnit[k], discUnit[(k+1)%discSides], discUnit[(k+2)%discSides]
+		b.quad(x, y, x+r*p1[0], y+r*p1[1], x+r*p2[0], y+r*p2[1], x+r*p3[0], y+r*p3[1], c, alpha)
+	}
+}
+
 // segment appends a line from (x0, y0) to (x1, y1) of half-width w.
 func (b *batcher) segment(x0, y0, x1, y1, w float32, c rgb, alpha float32) {
 	nx, ny := y0-y1, x1-x0

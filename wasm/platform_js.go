@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall/js"
 
+	"iwsm/targets"
+	"iwsm/wasm/jsfetch"
 	"iwsm/wasm/live"
 )
 
@@ -24,6 +26,9 @@ type browser struct {
 
 func newPlatform(options) platform {
 	b := &browser{}
+	// The particle systems' views histogram the reference sets, which the
+	// page serves under data/ (the worker fetches them for its evaluations).
+	targets.SetReferenceLoader(jsfetch.Loader("data/"))
 	api := js.Global().Get("Object").New()
 	api.Set("stats", js.FuncOf(func(js.Value, []js.Value) any {
 		b.mu.Lock()
@@ -77,7 +82,7 @@ func statsObject(s paneStats) map[string]any {
 	return map[string]any{
 		"pane": s.Pane, "variant": s.Variant, "frame": s.Frame, "t": s.T, "runs": s.Runs, "step": s.Step,
 		"seconds": s.Seconds, "fps": s.FPS, "particles": s.Particles, "loss": s.Loss, "ess": s.ESS,
-		"covered": s.Covered, "modes": s.Modes, "w2": s.W2, "mmd": s.MMD, "energy_evals": float64(s.Evals),
+		"covered": s.Covered, "modes": s.Modes, "w2": s.W2, "mmd": s.MMD, "e_w2": s.EnergyW2, "energy_evals": float64(s.Evals),
 		"running": s.Running, "error": s.Error,
 	}
 }

@@ -16,8 +16,9 @@ const (
 	shownConfigs = 16
 	// smallSystemConfigs is the number of configurations animated for a
 	// system of at most four particles (DW-4); the extra ones feed the
-	// histograms.
-	smallSystemConfigs = 64
+	// histograms. (64 made a step cost about 17 ms natively, more than a
+	// frame's budget.)
+	smallSystemConfigs = 32
 	// largeSystemConfigs is the number animated for larger systems (LJ-13).
 	largeSystemConfigs = 16
 	// largeSystemSteps caps the SDE steps per run of a larger system so that
@@ -68,8 +69,11 @@ type Molecules struct {
 	Shown      int // the first Shown configurations are drawn
 	// Extent is the half-width, in the target's units, of the box in which
 	// one configuration is drawn (a little beyond the reference set's
-	// largest coordinate).
+	// coordinates; σ_max until the reference is loaded).
 	Extent float64
+	// Radius is a particle's drawing radius and Bond the longest distance
+	// drawn as a bond (0: none), in the target's units.
+	Radius, Bond float64
 	// X holds the current positions, Configs×Particles×SpatialDim, each
 	// configuration with zero centre of mass.
 	X       []float32
@@ -87,7 +91,9 @@ type Molecules struct {
 // once per target and shared by every pane.
 type refHistograms struct {
 	energy, distance Histogram
-	extent           float64 // largest |coordinate| of the reference set
+	extent           float64 // 99.5th percentile of the reference set's |coordinates|
+	radius           float64 // drawing radius of a particle
+	bond             float64 // longest distance drawn as a bond (0: none)
 }
 
 // refCache holds the reference histograms by target name. Loading runs in a
@@ -142,20 +148,33 @@ func computeRefHistograms(t targets.Target) (*refHistograms, error) {
 	}
 	n, sd := ps.Particles()
 	h := &refHistograms{}
-	for _, v := range ref {
-		h.extent = math.Max(h.extent, math.Abs(v))
+	abs := make([]float64, len(ref))
+	for i, v := range ref {
+		abs[i] = math.Abs(v)
 	}
+	h.extent = quantile(abs, 0.995)
 	e := targets.EnergyBatch(t, nil, ref)
-	sorted := slices.Clone(e)
-	slices.Sort(sorted)
-	lo, hi := sorted[0], sorted[int(0.995*float64(len(sorted)-1))]
+	lo, hi := slices.Min(e), quantile(slices.Clone(e), 0.995)
 	span := math.Max(hi-lo, 1e-6)
 	h.energy = Histogram{Lo: lo - 0.02*span, Hi: hi + 0.2*span}
 	h.energy.Ref = shares(e, h.energy.Lo, h.energy.Hi)
 	d := targets.PairDistances(nil, ref, n, sd)
 	h.distance = Histogram{Lo: 0, Hi: 1.15 * slices.Max(d)}
 	h.distance.Ref = shares(d, h.distance.Lo, h.distance.Hi)
+	// Particles are discs of about a third of the shortest common distance;
+	// in 3-D, neighbours (LJ-13's first shell, around 1.1) are bonded.
+	near := quantile(d, 0.05)
+	h.radius = 0.35 * near
+	if sd == 3 {
+		h.bond = 1.4 * near
+	}
 	return h, nil
+}
+
+// quantile returns the q-quantile of v (sorting v in place).
+func quantile(v []float64, q float64) float64 {
+	slices.Sort(v)
+	return v[int(q*float64(len(v)-1))]
 }
 
 // shares returns the share of values per bin over [lo, hi]; values beyond
@@ -304,9 +323,9 @@ func (v *PaneView) MoleculesInto(m *Molecules) {
 	}
 	m.Particles, m.SpatialDim, m.Configs = p.n, p.sd, p.configs
 	m.Shown = min(shownConfigs, p.configs)
-	m.Extent = p.sigmaMax
+	m.Extent, m.Radius, m.Bond = p.sigmaMax, 0.1*p.sigmaMax, 0
 	if ref := p.reference(); ref != nil {
-		m.Extent = 1.15 * ref.extent
+		m.Extent, m.Radius, m.Bond = 1.15*ref.extent, ref.radius, ref.bond
 	}
 	x := v.sampler.Positions()
 	m.X = slices.Grow(m.X[:0], len(x))[:len(x)]
