@@ -557,7 +557,11 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 		line("stopped: "+r.Err, hudBad)
 	case p.view.IsParticleSystem():
 		line(fmt.Sprintf("step %d · %.0f s · %s evals", r.Step, r.Seconds, human(float64(r.EnergyEvals))), hudText)
-		line("loss "+fmtNum(r.Loss, "%.3g")+" · nESS "+fmtNum(r.ESS, "%.2f"), hudText)
+		loss, ess := r.Loss, r.ESS
+		if r.Step == 0 {
+			loss, ess = math.NaN(), math.NaN() // no step yet: "–"
+		}
+		line("loss "+fmtNum(loss, "%.3g")+" · nESS "+fmtNum(ess, "%.2f"), hudText)
 		if ev := r.Eval; ev != nil {
 			line("x-W2 "+fmtNum(ev.W2, "%.2f")+" · E-W2 "+fmtNum(ev.EnergyW2, "%.2f"), hudTitle)
 			line(fmt.Sprintf("distance TV %s · %d samples", fmtNum(ev.DistTV, "%.3f"), ev.N), hudText)

@@ -47,6 +47,15 @@ const evalSDESteps = 30
 // bufferEvery is how often a report carries a sample of the replay buffer.
 const bufferEvery = time.Second
 
+// A network of more than bigNetParams parameters (the EGNN: DW-4 has 0.3 M,
+// LJ-13 0.5 M; the 2-D MLP 15 k) is reported at most every bigNetEvery: each
+// copy is megabytes to encode and, in the browser, to decode on the page's
+// thread.
+const (
+	bigNetParams = 100_000
+	bigNetEvery  = time.Second
+)
+
 // Live limits of a particle system's buffer refresh (see TrainConfig).
 const (
 	particleRefreshSteps = 100
@@ -123,6 +132,7 @@ type trainPane struct {
 	evalDue      float64 // training seconds at which the next check runs
 	evalCost     float64 // seconds the last check took
 	lastBuffer   time.Time
+	lastParams   time.Time // when θ was last reported
 	sentParams   int       // step whose θ was last reported
 	needEval     bool      // check the quality before training (a pretrained start)
 	pending      []float64 // samples of a started quality check awaiting x-W2 and MMD
@@ -339,9 +349,10 @@ func (e *Engine) Reports() []Report {
 			} else {
 				r.Loss, r.ESS = p.last.Loss, p.last.ESS
 			}
-			if p.sentParams != p.tr.Steps() {
-				r.Params = append([]float64(nil), p.tr.SamplingNet().Params()...)
-				p.sentParams = p.tr.Steps()
+			params := p.tr.SamplingNet().Params()
+			if p.sentParams != p.tr.Steps() && (len(params) <= bigNetParams || now.Sub(p.lastParams) >= bigNetEvery) {
+				r.Params = append([]float64(nil), params...)
+				p.sentParams, p.lastParams = p.tr.Steps(), now
 				x, _ := p.tr.BatchPoints()
 				r.Batch = toFloat32(x)
 				w := p.tr.Weights()
