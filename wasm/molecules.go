@@ -50,6 +50,9 @@ func (g *Game) drawMoleculePane(screen *ebiten.Image, p *paneUI) {
 	hw := (v.size - 6*s) / 2
 	drawHistogram(screen, g.hud, m.Energy, "energy E(x)", v.x0, hy, hw, hh, s)
 	drawHistogram(screen, g.hud, m.Distance, "interatomic distances", v.x0+hw+6*s, hy, hw, hh, s)
+	if m.RefErr != "" {
+		g.hud.text(screen, "no reference outline: "+m.RefErr, v.x0+4*s, v.y0+v.size-26*s, 9*s, hudWarn)
+	}
 	vector.StrokeRect(screen, float32(v.x0), float32(v.y0), float32(v.size), float32(v.size), float32(s), nrgba(frameColor, 1), false)
 	g.drawStrip(screen, p)
 }

@@ -85,6 +85,9 @@ type Molecules struct {
 	Distances []float64
 	Energy    Histogram // of Energies, against the reference's energies
 	Distance  Histogram // of Distances, against the reference's distances
+	// RefErr says why the reference histograms are missing ("" while they
+	// load and once they are there).
+	RefErr string
 }
 
 // refHistograms are the reference set's histograms of one target, computed
@@ -120,7 +123,15 @@ func referenceHistograms(t targets.Target) *refEntry {
 		refCache.m = map[string]*refEntry{}
 	}
 	if e, ok := refCache.m[t.Name()]; ok {
-		return e
+		select {
+		case <-e.done:
+			if e.h != nil {
+				return e
+			}
+			// It failed (e.g. a fetch): try again.
+		default:
+			return e // still loading
+		}
 	}
 	e := &refEntry{done: make(chan struct{})}
 	refCache.m[t.Name()] = e
@@ -251,6 +262,18 @@ func (p *particleView) reference() *refHistograms {
 	}
 }
 
+// referenceErr returns why the reference histograms failed, or "".
+func (p *particleView) referenceErr() string {
+	select {
+	case <-p.ref.done:
+		if p.ref.err != nil {
+			return p.ref.err.Error()
+		}
+	default:
+	}
+	return ""
+}
+
 // clear forgets the figures of the last hold.
 func (p *particleView) clear() {
 	p.energies, p.distances = nil, nil
@@ -338,6 +361,7 @@ func (v *PaneView) MoleculesInto(m *Molecules) {
 	if !m.Holding {
 		m.Energies, m.Distances = nil, nil
 	}
+	m.RefErr = p.referenceErr()
 	m.Energy = copyHistogram(m.Energy, p.eHist)
 	m.Distance = copyHistogram(m.Distance, p.dHist)
 	if ref := p.reference(); ref != nil && m.Energy.Ref == nil {

@@ -217,3 +217,43 @@ func TestHistogramBins(t *testing.T) {
 		t.Fatalf("range [%v, %v]", lo, hi)
 	}
 }
+
+// TestParticleViewReferenceMissing: without a reference set the view says
+// why and draws no outline; a later view tries again.
+func TestParticleViewReferenceMissing(t *testing.T) {
+	resetCache := func() {
+		refCache.mu.Lock()
+		refCache.m = nil
+		refCache.mu.Unlock()
+	}
+	resetCache()
+	t.Cleanup(resetCache)
+	targets.SetReferenceLoader(func(string) ([]byte, error) { return nil, os.ErrNotExist })
+	st := DefaultState()
+	st.Target = "dw4"
+	tg, _ := st.BuildTarget()
+	poll := func(ok func(m *Molecules) bool) *Molecules {
+		v, err := NewPaneView(st, 0, tg, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Molecules
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if v.MoleculesInto(&m); ok(&m) {
+				return &m
+			}
+		}
+		t.Fatalf("molecules %+v", m)
+		return nil
+	}
+	m := poll(func(m *Molecules) bool { return m.RefErr != "" })
+	if m.Energy.Ref != nil || m.Extent != 3 {
+		t.Fatalf("without a reference: outline %v, extent %v", m.Energy.Ref, m.Extent)
+	}
+	targets.SetReferenceLoader(nil)
+	useRepoReferences(t)
+	m = poll(func(m *Molecules) bool { return m.Energy.Ref != nil })
+	if m.RefErr != "" || !(m.Radius > 0) || m.Bond != 0 {
+		t.Fatalf("with the reference: err %q, radius %v, bond %v", m.RefErr, m.Radius, m.Bond)
+	}
+}
