@@ -219,7 +219,10 @@ func (g *Game) controls(x, y, w, rowH int) ([]*widget, int) {
 			}
 		}),
 		next: set(func(s *live.State) { s.Seed++ })})
-	row(intStepper("particles", particleChoices, func(s *live.State) *int { return &s.Particles }, ""))
+	particles := len(g.panes) > 0 && g.panes[0].view.IsParticleSystem()
+	if !particles { // a particle system animates a fixed number of configurations
+		row(intStepper("particles", particleChoices, func(s *live.State) *int { return &s.Particles }, ""))
+	}
 	row(floatStepper("speed", speedChoices, func(s *live.State) *float64 { return &s.Speed }, "+/−"))
 	row(intStepper("SDE steps", stepsChoices, func(s *live.State) *int { return &s.Steps }, ""))
 	row(intStepper("K (MC samples)", kChoices, func(s *live.State) *int { return &s.K }, ""))
@@ -234,7 +237,7 @@ func (g *Game) controls(x, y, w, rowH int) ([]*widget, int) {
 		return &widget{label: label, toggle: true, on: *p(&st.Layers), key: key,
 			action: set(func(s *live.State) { *p(&s.Layers) = !*p(&s.Layers) })}
 	}
-	if g.panes == nil || !g.panes[0].view.IsParticleSystem() { // the layers are drawn over a 2-D plot only
+	if !particles { // the layers are drawn over a 2-D plot only
 		pair(layer("buffer", "B", func(l *live.Layers) *bool { return &l.Buffer }),
 			layer("proposal", "P", func(l *live.Layers) *bool { return &l.Proposal }))
 		pair(layer("weights", "W", func(l *live.Layers) *bool { return &l.Weights }),

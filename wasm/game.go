@@ -642,7 +642,7 @@ func (g *Game) drawPanel(screen *ebiten.Image) {
 	}
 	if len(g.panes) > 0 && g.panes[0].view.IsParticleSystem() {
 		m := &g.panes[0].mol
-		g.hud.text(screen, fmt.Sprintf("%.0f fps · %d configurations/pane, %d shown", ebiten.ActualFPS(), m.Configs, m.Shown), pad, y, 11*s, hudDim)
+		g.hud.text(screen, fmt.Sprintf("%.0f fps · %d configurations/pane · %d SDE steps", ebiten.ActualFPS(), m.Configs, g.panes[0].snap.Steps), pad, y, 11*s, hudDim)
 		g.hud.text(screen, "each cell is one configuration of the flow · ? help", pad, y+15*s, 10*s, hudDim)
 		return
 	}

@@ -231,7 +231,7 @@ func (v *PaneView) Apply(r Report) {
 	}
 	if r.Buffer == nil {
 		r.Buffer = v.report.Buffer
-	} else if n := len(r.Buffer) / v.dim; n > 0 {
+	} else if n := len(r.Buffer) / v.dim; n > 0 && v.particles == nil { // the proposal layer is 2-D only
 		v.buffer, _ = sim.NewBuffer(v.dim, n, 0, targets.EffectiveDimOf(v.target), targets.MeanFreeProjector(v.target))
 		rows := make([]float64, len(r.Buffer))
 		for i, x := range r.Buffer {
