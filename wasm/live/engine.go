@@ -198,6 +198,15 @@ func (e *Engine) reset(st State) error {
 			p.tr, p.err = sim.NewTrainer(t, cfg, st.Seed)
 		}
 		p.sentParams = -1
+		if ps, ok := t.(targets.ParticleSystem); ok && p.err == nil {
+			if n, _ := ps.Particles(); n > 4 {
+				if p.note == "" {
+					p.note = "the EGNN on these particles takes seconds per step"
+				} else {
+					p.note += " (the EGNN on these particles takes seconds per step)"
+				}
+			}
+		}
 	}
 	return nil
 }

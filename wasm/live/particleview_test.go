@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,6 +75,13 @@ func TestEngineParticlesNoPretrained(t *testing.T) {
 	r := e.Reports()[0]
 	if r.Err != "" || r.Note != "no pretrained network for dw4 iwsm: training from scratch" {
 		t.Fatalf("report err %q, note %q", r.Err, r.Note)
+	}
+	st.Target = "lj13"
+	if err := e.Handle(Command{Kind: "reset", State: st.Encode()}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.Reports()[0]; r.Err != "" || !strings.Contains(r.Note, "from scratch (the EGNN on these particles takes seconds per step)") {
+		t.Fatalf("lj13: err %q, note %q", r.Err, r.Note)
 	}
 }
 
