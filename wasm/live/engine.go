@@ -16,9 +16,10 @@ import (
 const evalSamples = 1000
 
 // particleEvalSamples is the number of samples of a quality check of a
-// particle system: the EGNN costs about a thousand times the MLP per sample
-// (DW-4 0.3 ms, LJ-13 3 ms per sample and step natively), so a thousand
-// samples would stall the engine for minutes. A variable so that the tests
+// particle system: the EGNN costs a hundred (DW-4) to a few thousand
+// (LJ-13) times the 2-D MLP per sample (0.3 ms and 3 ms per sample and step
+// natively), so a thousand samples would stall the engine for seconds to
+// minutes. A variable so that the tests
 // can make it smaller.
 var particleEvalSamples = struct{ small, large int }{small: 256, large: 64} // up to four particles, more
 
@@ -70,7 +71,7 @@ const (
 // defensive share like any target. Its refreshes are cut to at most
 // particleRefreshSize samples drawn with particleRefreshSteps SDE steps
 // (iDEM: 1000 samples, 1000 steps): with the EGNN a full refresh would take
-// minutes on one core, the 2-D targets' DefaultConfig makes the same cut.
+// minutes on one core (the 2-D targets' DefaultConfig makes a similar cut).
 func (s State) TrainConfig(t targets.Target, variant string) sim.Config {
 	cfg := sim.DefaultConfig(t)
 	if _, ok := t.(targets.ParticleSystem); ok {
