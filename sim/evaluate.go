@@ -87,7 +87,7 @@ func NewEvaluator(t targets.Target, n int, rng *rand.Rand) (*Evaluator, error) {
 		return nil, fmt.Errorf("sim: target %s has neither an exact sampler nor a reference set", t.Name())
 	}
 	if e.particles[0] > 0 {
-		e.refEnergy = energies(t, e.ref)
+		e.refEnergy = targets.EnergyBatch(t, nil, e.ref)
 	}
 	return e, nil
 }
@@ -123,7 +123,7 @@ func (e *Evaluator) Evaluate(x []float64) (Metrics, error) {
 	}
 	if e.particles[0] > 0 {
 		m.HasEnergy = true
-		gen := energies(e.target, x)
+		gen := targets.EnergyBatch(e.target, nil, x)
 		if m.EnergyW2, err = EnergyW2(gen, e.refEnergy); err != nil {
 			var nf *NonFiniteError
 			if !errors.As(err, &nf) {
@@ -136,14 +136,4 @@ func (e *Evaluator) Evaluate(x []float64) (Metrics, error) {
 		}
 	}
 	return m, nil
-}
-
-// energies returns E(x_i) = −log π̃(x_i) for every row of x.
-func energies(t targets.Target, x []float64) []float64 {
-	lp := make([]float64, len(x)/t.Dim())
-	targets.LogProbScoreBatch(t, lp, nil, x)
-	for i := range lp {
-		lp[i] = -lp[i]
-	}
-	return lp
 }

@@ -378,15 +378,26 @@ func samplesFigure(path string, t targets.Target, title string, panels []sampleP
 		plots[i/cols][i%cols] = p
 	}
 	width, height := 380.0*float64(cols)+40, 380.0*float64(rows)+50
+	return writeGrid(path, width, height, 15, title, plots)
+}
+
+// writeGrid writes a PNG of width × height pixels: the title at the top in a
+// fontSize-point font, and the plots (nil cells left empty) aligned in a
+// grid below it.
+func writeGrid(path string, width, height, fontSize float64, title string, plots [][]*plot.Plot) error {
+	rows := len(plots)
+	if rows == 0 {
+		return fmt.Errorf("figure %s: no plots", path)
+	}
+	cols := len(plots[0])
 	return writeFileAtomic(path, func(w io.Writer) error {
 		return renderPNG(w, width, height, func(dc draw.Canvas) {
-			titleH := px(36)
 			font := plot.DefaultFont
-			font.Size = vg.Points(15)
+			font.Size = vg.Points(fontSize)
 			sty := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
 			dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - px(8)}, title)
 			body := dc
-			body.Max.Y -= titleH
+			body.Max.Y -= px(36)
 			tiles := draw.Tiles{Cols: cols, Rows: rows, PadTop: px(6), PadBottom: px(6), PadLeft: px(6), PadRight: px(12), PadX: px(14), PadY: px(14)}
 			canvases := plot.Align(plots, tiles, body)
 			for r := range plots {
@@ -662,25 +673,7 @@ func histogramFigure(path, title, xlabel string, ref []float64, refLabel string,
 		plots[i/cols][i%cols] = p
 	}
 	width, height := 420.0*float64(cols)+40, 330.0*float64(rows)+50
-	return writeFileAtomic(path, func(w io.Writer) error {
-		return renderPNG(w, width, height, func(dc draw.Canvas) {
-			font := plot.DefaultFont
-			font.Size = vg.Points(14)
-			sty := draw.TextStyle{Color: color.Black, Font: font, XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler}
-			dc.FillText(sty, vg.Point{X: dc.Center().X, Y: dc.Max.Y - px(8)}, title)
-			body := dc
-			body.Max.Y -= px(36)
-			tiles := draw.Tiles{Cols: cols, Rows: rows, PadTop: px(6), PadBottom: px(6), PadLeft: px(6), PadRight: px(12), PadX: px(14), PadY: px(14)}
-			canvases := plot.Align(plots, tiles, body)
-			for r := range plots {
-				for c := range plots[r] {
-					if plots[r][c] != nil {
-						plots[r][c].Draw(canvases[r][c])
-					}
-				}
-			}
-		})
-	})
+	return writeGrid(path, width, height, 14, title, plots)
 }
 
 // histRange returns the range a histogram figure spans: the reference's

@@ -753,7 +753,7 @@ func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byV
 	refLabel := ""
 	if r, ok := t.(targets.Referenced); ok {
 		if all, err := r.Reference("test"); err == nil {
-			refE, refD = energiesOf(t, all), targets.PairDistances(nil, all, np, sd)
+			refE, refD = targets.EnergyBatch(t, nil, all), targets.PairDistances(nil, all, np, sd)
 			refLabel = fmt.Sprintf("test set (%d)", len(all)/d)
 		}
 	}
@@ -767,7 +767,7 @@ func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byV
 		if b != nil && b.DistTV != nil {
 			dNote = fmt.Sprintf("distance TV %.3f", float64(*b.DistTV))
 		}
-		ePanels = append(ePanels, histPanel{Name: v, Label: label, Values: energiesOf(t, x), Note: eNote, Unit: "samples"})
+		ePanels = append(ePanels, histPanel{Name: v, Label: label, Values: targets.EnergyBatch(t, nil, x), Note: eNote, Unit: "samples"})
 		dPanels = append(dPanels, histPanel{Name: v, Label: label, Values: targets.PairDistances(nil, x, np, sd), Note: dNote, Unit: "distances"})
 	}
 	for _, v := range variants {
@@ -839,16 +839,6 @@ func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byV
 		}
 	}
 	return figs, firstErr
-}
-
-// energiesOf returns E(x_i) = −log π̃(x_i) of every row of x.
-func energiesOf(t targets.Target, x []float64) []float64 {
-	e := make([]float64, len(x)/t.Dim())
-	targets.LogProbScoreBatch(t, e, nil, x)
-	for i := range e {
-		e[i] = -e[i]
-	}
-	return e
 }
 
 // meanRunCounts averages the per-mode counts of runs.
