@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"iwsm/sim"
 	"iwsm/targets"
 )
 
@@ -188,19 +189,11 @@ func quantile(v []float64, q float64) float64 {
 	return v[int(q*float64(len(v)-1))]
 }
 
-// shares returns the share of values per bin over [lo, hi]; values beyond
-// the range are left out.
+// shares returns the share of values per bin on histogramBins equal bins
+// over [lo, hi] (sim.Histogram: values beyond the range are left out).
 func shares(values []float64, lo, hi float64) []float64 {
 	out := make([]float64, histogramBins)
-	if len(values) == 0 {
-		return out
-	}
-	w := 1 / float64(len(values))
-	for _, v := range values {
-		if v >= lo && v <= hi {
-			out[binOf(v, lo, hi)] += w
-		}
-	}
+	sim.Histogram(out, values, lo, hi)
 	return out
 }
 
