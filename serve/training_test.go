@@ -15,7 +15,8 @@ type trainStats struct {
 	Seconds   float64 `json:"seconds"`
 	Covered   int     `json:"covered"` // −1 before the first quality check
 	Modes     int     `json:"modes"`
-	W2        float64 `json:"w2"` // −1 before the first x-W2
+	W2        float64 `json:"w2"`   // −1 before the first x-W2
+	EnergyW2  float64 `json:"e_w2"` // particle systems; −1 before the first check
 	FPS       float64 `json:"fps"`
 	Particles int     `json:"particles"`
 	Error     string  `json:"error"`
@@ -119,4 +120,27 @@ func TestBrowserPretrained(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the pretrained network did not show every mode within 60 s: %+v", b.readStats(t))
+}
+
+// TestBrowserParticles opens a particle system (DW-4, from scratch): the
+// worker trains the EGNN and its first quality check, which needs the
+// reference set fetched from data/, reports an E-W2; the page draws the
+// configurations and their histograms without a console error.
+func TestBrowserParticles(t *testing.T) {
+	b := startBrowser(t, 1280, 800)
+	b.open(t, "/app.html#target=dw4&pretrained=0&seed=1")
+	b.waitRunning(t, "window.iwsmStatus")
+	start := time.Now()
+	first := b.readStats(t)
+	for time.Since(start) < 4*time.Minute {
+		s := b.readStats(t)
+		if s.Step > first.Step && s.EnergyW2 >= 0 {
+			t.Logf("dw4: step %d, x-W2 %.2f, E-W2 %.2f %.0f s after the first frame", s.Step, s.W2, s.EnergyW2, time.Since(start).Seconds())
+			b.screenshot(t, "dw4.png")
+			b.checkConsole(t)
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatalf("no trained DW-4 quality check within 4 minutes: %+v", b.readStats(t))
 }
