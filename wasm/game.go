@@ -563,7 +563,7 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 		}
 		line("loss "+fmtNum(loss, "%.3g")+" · nESS "+fmtNum(ess, "%.2f"), hudText)
 		if ev := r.Eval; ev != nil {
-			line("x-W2 "+fmtNum(ev.W2, "%.2f")+" · E-W2 "+fmtNum(ev.EnergyW2, "%.2f"), hudTitle)
+			line("x-W2 "+fmtNum(ev.W2, "%.2f")+" · E-W2 "+fmtNum(ev.EnergyW2, "%.3g"), hudTitle)
 			line(fmt.Sprintf("distance TV %s · %d samples", fmtNum(ev.DistTV, "%.3f"), ev.N), hudText)
 		} else {
 			line("first quality check pending", hudDim)
@@ -605,7 +605,7 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 		{title: "modes covered", value: func(h live.HistoryPoint) (float64, bool) { return float64(h.Covered), h.Covered >= 0 }, lo: 0, hi: float64(max(1, len(p.view.Modes()))), format: func(v float64) string { return fmt.Sprintf("%.0f", v) }},
 	}
 	if p.view.IsParticleSystem() {
-		charts[2] = chart{title: "E-W2", value: func(h live.HistoryPoint) (float64, bool) { return h.EnergyW2, true }, log: true, format: func(v float64) string { return fmt.Sprintf("%.2f", v) }}
+		charts[2] = chart{title: "E-W2", value: func(h live.HistoryPoint) (float64, bool) { return h.EnergyW2, true }, log: true, format: func(v float64) string { return fmtNum(v, "%.3g") }}
 	}
 	for i, c := range charts {
 		c.draw(screen, g.hud, hist, cx, float64(p.strip.Min.Y)+float64(i)*(ch+4*s), cw, ch, s)
