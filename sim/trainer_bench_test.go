@@ -13,20 +13,8 @@ import (
 // gmm40 configuration (batch 512, K = 20, buffer 4000) on 1 and 2 workers,
 // refreshes excluded, and reports steps/s and energy evaluations/s.
 func BenchmarkTrainerStepGMM40(b *testing.B) {
-	g, _ := targets.Lookup("gmm40")
-	for _, w := range []int{1, 2} {
-		if w > runtime.GOMAXPROCS(0) {
-			continue
-		}
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			cfg := DefaultConfig(g)
-			cfg.Workers = w
-			cfg.RefreshEvery = 1 << 30 // time the gradient step alone
-			tr, err := NewTrainer(g, cfg, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer tr.Close()
+	benchGMM40Trainer(b, func(c *Config) { c.RefreshEvery = 1 << 30 }, // time the gradient step alone
+		func(b *testing.B, tr *Trainer, _ Config) {
 			tr.Step() // warm up
 			evals0 := tr.EnergyEvals()
 			b.ReportAllocs()
@@ -40,13 +28,28 @@ func BenchmarkTrainerStepGMM40(b *testing.B) {
 			b.ReportMetric(float64(b.N)/s, "steps/s")
 			b.ReportMetric(float64(tr.EnergyEvals()-evals0)/s, "energy-evals/s")
 		})
-	}
 }
 
 // BenchmarkRefreshGMM40 times one buffer refresh of the default gmm40
 // configuration (500 samples × 100 Euler–Maruyama steps of the network) on 1
 // and 2 workers and reports SDE particle-steps/s.
 func BenchmarkRefreshGMM40(b *testing.B) {
+	benchGMM40Trainer(b, nil, func(b *testing.B, tr *Trainer, cfg Config) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		b.ResetTimer()
+		for range b.N {
+			if _, err := tr.Sample(cfg.RefreshSize, rng); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N*cfg.RefreshSize*cfg.Sampler.Steps)/b.Elapsed().Seconds(), "particle-steps/s")
+	})
+}
+
+// benchGMM40Trainer runs bench as sub-benchmarks "workers=1" and "workers=2"
+// (as far as GOMAXPROCS allows) on a trainer of gmm40's DefaultConfig,
+// changed by adjust when it is not nil.
+func benchGMM40Trainer(b *testing.B, adjust func(*Config), bench func(*testing.B, *Trainer, Config)) {
 	g, _ := targets.Lookup("gmm40")
 	for _, w := range []int{1, 2} {
 		if w > runtime.GOMAXPROCS(0) {
@@ -55,19 +58,15 @@ func BenchmarkRefreshGMM40(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			cfg := DefaultConfig(g)
 			cfg.Workers = w
+			if adjust != nil {
+				adjust(&cfg)
+			}
 			tr, err := NewTrainer(g, cfg, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer tr.Close()
-			rng := rand.New(rand.NewPCG(1, 2))
-			b.ResetTimer()
-			for range b.N {
-				if _, err := tr.Sample(cfg.RefreshSize, rng); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*cfg.RefreshSize*cfg.Sampler.Steps)/b.Elapsed().Seconds(), "particle-steps/s")
+			bench(b, tr, cfg)
 		})
 	}
 }
