@@ -1,6 +1,7 @@
 package live
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -167,10 +168,16 @@ func computeRefHistograms(t targets.Target) (*refHistograms, error) {
 	h.extent = quantile(abs, 0.995)
 	e := targets.EnergyBatch(t, nil, ref)
 	lo, hi := slices.Min(e), quantile(slices.Clone(e), 0.995)
+	if math.IsInf(lo, 0) || math.IsNaN(lo) || math.IsInf(hi, 0) || math.IsNaN(hi) {
+		return nil, fmt.Errorf("reference energies of %s are not finite", t.Name())
+	}
 	span := math.Max(hi-lo, 1e-6)
 	h.energy = Histogram{Lo: lo - 0.02*span, Hi: hi + 0.2*span}
 	h.energy.Ref = shares(e, h.energy.Lo, h.energy.Hi)
 	d := targets.PairDistances(nil, ref, n, sd)
+	if dmax := slices.Max(d); !(dmax > 0) || math.IsInf(dmax, 0) {
+		return nil, fmt.Errorf("reference distances of %s span no finite range", t.Name())
+	}
 	h.distance = Histogram{Lo: 0, Hi: 1.15 * slices.Max(d)}
 	h.distance.Ref = shares(d, h.distance.Lo, h.distance.Hi)
 	// Particles are discs of about a third of the shortest common distance;
