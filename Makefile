@@ -33,16 +33,16 @@ define wasm_build
 endef
 
 ## build: the static web bundle in $(DIST)/: the article (index.html), the app (app.html,
-## app.wasm), its training worker (worker.js, worker.wasm), gzip copies, wasm_exec.js,
+## app.wasm, which its training worker worker.js runs too), gzip copies, wasm_exec.js,
 ## the assets, the pretrained networks and the reference data
 build:
 	@mkdir -p $(DIST)/data
 	$(call wasm_build,./wasm,app.wasm)
-	$(call wasm_build,./wasm/worker,worker.wasm)
+	@rm -f $(DIST)/worker.wasm $(DIST)/worker.wasm.gz
 	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/wasm_exec.js
 	tar -C assets --exclude='*.go' -cf - . | tar -C $(DIST) -xf -
 	cp targets/data/*.npy $(DIST)/data/
-	@echo "bundle: app.wasm.gz $$(du -k $(DIST)/app.wasm.gz | cut -f1) KiB, worker.wasm.gz $$(du -k $(DIST)/worker.wasm.gz | cut -f1) KiB"
+	@echo "bundle: app.wasm.gz $$(du -k $(DIST)/app.wasm.gz | cut -f1) KiB (the page and its training worker), $$(du -sk $(DIST) | cut -f1) KiB in all"
 
 ## serve: build, then serve $(DIST) on $(ADDR)
 serve: build

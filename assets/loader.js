@@ -1,5 +1,6 @@
 // loader.js starts the IW-SM app (app.html): it checks for WebGL2 and WebAssembly,
-// downloads app.wasm with a progress bar, runs it with wasm_exec.js's Go
+// downloads app.wasm with a progress bar, compiles it, starts the training
+// worker (worker.js) on the same module, runs it with wasm_exec.js's Go
 // class, and reports a status in window.iwsmStatus for tests and visitors:
 //
 //   "loading"           until the app draws its first frame
@@ -182,6 +183,25 @@
     return key || lines[lines.length - 1] || "";
   }
 
+  // startTrainingWorker starts the training engine's Web Worker (worker.js)
+  // on the compiled module while the page's own Go program starts, so that
+  // both get going at once and the module is downloaded and compiled once.
+  // The Go program takes the worker over from window.iwsmTrainingWorker,
+  // with the messages that arrived before it did.
+  function startTrainingWorker(module) {
+    if (typeof Worker !== "function") return; // the app reports it
+    try {
+      const worker = new Worker("worker.js");
+      const early = [];
+      worker.onmessage = (e) => early.push(e);
+      worker.onerror = (e) => early.push(e);
+      worker.postMessage(module);
+      globalThis.iwsmTrainingWorker = { worker, early };
+    } catch (e) {
+      console.warn("iwsm: the training worker will start with the app:", e);
+    }
+  }
+
   async function start() {
     if (typeof WebAssembly !== "object" || typeof WebAssembly.instantiate !== "function") {
       fail("WebAssembly is not available", "This browser cannot run WebAssembly, which the simulation is compiled to. Try a current Firefox, Chrome, Edge or Safari.");
@@ -217,7 +237,9 @@
 
     let instance;
     try {
-      ({ instance } = await WebAssembly.instantiate(bytes, go.importObject));
+      const module = await WebAssembly.compile(bytes);
+      startTrainingWorker(module);
+      instance = await WebAssembly.instantiate(module, go.importObject);
     } catch (e) {
       fail("Could not start the simulation", e && e.message ? e.message : String(e));
       return;

@@ -20,8 +20,9 @@ import (
 // refused), fetching app.wasm and data files from the same origin, its own
 // stylesheets (Ebiten styles its canvas through the CSSOM, which style-src
 // does not restrict, so no 'unsafe-inline'), blob:/data: images so the app
-// can export a PNG, a same-origin Web Worker (worker.js, which fetches and
-// compiles worker.wasm under this same policy), and same-origin frames both
+// can export a PNG, a same-origin Web Worker (worker.js, which runs the
+// page's compiled app.wasm, or fetches and compiles it under this same
+// policy), and same-origin frames both
 // ways: the companion article (index.html) embeds the app (app.html) in an
 // iframe, and no other site may frame either page.
 const contentSecurityPolicy = "default-src 'none'; " +

@@ -29,7 +29,6 @@ func testTree(t *testing.T) (root string, wasm []byte) {
 	base := t.TempDir()
 	root = filepath.Join(base, "root")
 	wasm = bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 fake module "), 4000)
-	worker := bytes.Repeat([]byte("\x00asm\x01\x00\x00\x00 fake worker "), 3000)
 	files := map[string][]byte{
 		"../secret.txt":   []byte(secretContent),
 		"index.html":      []byte("<!doctype html><title>root index</title>"),
@@ -37,8 +36,6 @@ func testTree(t *testing.T) (root string, wasm []byte) {
 		"app.wasm":        wasm,
 		"app.wasm.gz":     gzipBytes(t, wasm),
 		"worker.js":       []byte("// worker"),
-		"worker.wasm":     worker,
-		"worker.wasm.gz":  gzipBytes(t, worker),
 		"wasm_exec.js":    []byte("// wasm_exec"),
 		"loader.js":       []byte("// loader"),
 		"article.js":      []byte("// article"),
@@ -117,7 +114,6 @@ func TestContentTypesAndHeaders(t *testing.T) {
 		{"/index.html", "text/html; charset=utf-8"},
 		{"/app.html", "text/html; charset=utf-8"},
 		{"/app.wasm", "application/wasm"},
-		{"/worker.wasm", "application/wasm"},
 		{"/worker.js", "text/javascript; charset=utf-8"},
 		{"/wasm_exec.js", "text/javascript; charset=utf-8"},
 		{"/loader.js", "text/javascript; charset=utf-8"},
@@ -295,45 +291,6 @@ func TestGzipSibling(t *testing.T) {
 			t.Errorf("identity and gzip variants share ETag %s", gz.Header().Get("ETag"))
 		}
 	})
-}
-
-// TestGzipWorker checks that the Web Worker's module, worker.wasm, is served
-// from its precompressed sibling like app.wasm.
-func TestGzipWorker(t *testing.T) {
-	root, _ := testTree(t)
-	want, err := os.ReadFile(filepath.Join(root, "worker.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest("GET", "/worker.wasm", nil)
-	req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
-	rec := serveRecorded(t, root, req)
-	h := rec.Header()
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d", rec.Code)
-	}
-	for k, v := range map[string]string{
-		"Content-Type":          "application/wasm",
-		"Content-Encoding":      "gzip",
-		"Vary":                  "Accept-Encoding",
-		"X-Uncompressed-Length": strconv.Itoa(len(want)),
-		"Content-Length":        strconv.Itoa(rec.Body.Len()),
-	} {
-		if got := h.Get(k); got != v {
-			t.Errorf("%s = %q, want %q", k, got, v)
-		}
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(rec.Body.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Error("decoded body differs from worker.wasm")
-	}
 }
 
 func TestConditionalAndRange(t *testing.T) {

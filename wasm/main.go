@@ -6,7 +6,8 @@
 //
 //	iwsm-desktop [-state 'target=gmm40&seed=1&particles=4000'] [-exit-after 10s] [-screenshot shot.png]
 //
-// In the browser the page passes its URL fragment as -state.
+// In the browser the page passes its URL fragment as -state, and the same
+// module, started by assets/worker.js, is the training engine in a Web Worker.
 package main
 
 import (
@@ -58,6 +59,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 }
 
 func main() {
+	if inWorker() {
+		runWorker()
+		return
+	}
 	opts, err := parseOptions(os.Args[1:], os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "iwsm:", err)

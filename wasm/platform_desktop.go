@@ -25,6 +25,12 @@ type desktop struct {
 	enc       *json.Encoder
 }
 
+// inWorker is false on the desktop: the engine runs in a goroutine.
+func inWorker() bool { return false }
+
+// runWorker is never called on the desktop.
+func runWorker() {}
+
 func newPlatform(o options) platform {
 	return &desktop{opts: o, start: time.Now(), enc: json.NewEncoder(os.Stdout)}
 }

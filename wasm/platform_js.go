@@ -14,7 +14,8 @@ import (
 
 // browser publishes the app's figures as window.iwsm, keeps the settings in
 // the page's URL fragment, and runs the training engine in a Web Worker
-// (worker.js loading worker.wasm) so that it has a core of its own.
+// (worker.js running this same module, see worker_js.go) so that it has a
+// core of its own.
 type browser struct {
 	mu      sync.Mutex
 	last    []paneStats
@@ -170,49 +171,83 @@ type workerHost struct {
 	onerr   js.Func
 }
 
+// newWorkerHost takes over the worker that loader.js started on the page's
+// compiled module (window.iwsmTrainingWorker), replaying the messages it
+// posted meanwhile, or starts one that fetches app.wasm itself.
 func newWorkerHost() *workerHost {
-	h := &workerHost{w: js.Global().Get("Worker").New("worker.js")}
+	h := &workerHost{}
+	var early js.Value
+	if pre := js.Global().Get("iwsmTrainingWorker"); pre.Truthy() {
+		h.w, early = pre.Get("worker"), pre.Get("early")
+		js.Global().Delete("iwsmTrainingWorker")
+	} else {
+		h.w = js.Global().Get("Worker").New("worker.js")
+		h.w.Call("postMessage", "start")
+	}
 	h.onmsg = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		data := args[0].Get("data")
-		if data.Type() == js.TypeString { // "ready", or an error from the bootstrap
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if data.String() == "ready" {
-				h.ready = true
-				for _, c := range h.queue {
-					h.post(c)
-				}
-				h.queue = nil
-			} else {
-				h.reports = append(h.reports, live.Report{Pane: -1, Err: data.String()})
-			}
-			return nil
-		}
-		buf := make([]byte, data.Get("length").Int())
-		js.CopyBytesToGo(buf, data)
-		r, err := live.DecodeReports(buf)
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if err != nil {
-			h.reports = append(h.reports, live.Report{Pane: -1, Err: err.Error()})
-			return nil
-		}
-		h.reports = append(h.reports, r...)
+		h.receive(args[0].Get("data"))
 		return nil
 	})
 	h.onerr = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		msg := "the training worker failed"
-		if len(args) > 0 && args[0].Get("message").Truthy() {
-			msg += ": " + args[0].Get("message").String()
-		}
-		h.mu.Lock()
-		h.reports = append(h.reports, live.Report{Pane: -1, Err: msg})
-		h.mu.Unlock()
+		h.failed(args[0])
 		return nil
 	})
 	h.w.Set("onmessage", h.onmsg)
 	h.w.Set("onerror", h.onerr)
+	// No message can arrive between reading early and setting the handlers:
+	// the page's event loop runs only when the Go program yields.
+	for i := 0; early.Truthy() && i < early.Length(); i++ {
+		if e := early.Index(i); e.Get("type").String() == "error" {
+			h.failed(e)
+		} else {
+			h.receive(e.Get("data"))
+		}
+	}
 	return h
+}
+
+// receive handles a message of the worker: "ready", an error string from its
+// bootstrap, or gob-encoded reports.
+func (h *workerHost) receive(data js.Value) {
+	if data.Type() == js.TypeString {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if data.String() == "ready" {
+			h.ready = true
+			for _, c := range h.queue {
+				h.post(c)
+			}
+			h.queue = nil
+		} else {
+			h.reports = append(h.reports, live.Report{Pane: -1, Err: data.String()})
+		}
+		return
+	}
+	var r []live.Report
+	err := errors.New("the training worker sent a message that is not a byte array")
+	if data.InstanceOf(js.Global().Get("Uint8Array")) {
+		buf := make([]byte, data.Get("length").Int())
+		js.CopyBytesToGo(buf, data)
+		r, err = live.DecodeReports(buf)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err != nil {
+		h.reports = append(h.reports, live.Report{Pane: -1, Err: err.Error()})
+		return
+	}
+	h.reports = append(h.reports, r...)
+}
+
+// failed records an error event of the worker.
+func (h *workerHost) failed(e js.Value) {
+	msg := "the training worker failed"
+	if e.Type() == js.TypeObject && e.Get("message").Truthy() {
+		msg += ": " + e.Get("message").String()
+	}
+	h.mu.Lock()
+	h.reports = append(h.reports, live.Report{Pane: -1, Err: msg})
+	h.mu.Unlock()
 }
 
 // post sends a command; the caller holds h.mu.

@@ -1,10 +1,5 @@
 //go:build js && wasm
 
-// Command worker is the training engine of the browser app, run in a Web
-// Worker (assets/worker.js) so that training has a core of its own while the
-// page draws. It is the same live.Engine the desktop app runs in a
-// goroutine; messages are gob-encoded Uint8Arrays (live.Command in,
-// []live.Report out).
 package main
 
 import (
@@ -16,11 +11,27 @@ import (
 	"iwsm/wasm/live"
 )
 
-func main() {
+// inWorker reports whether this program was started by assets/worker.js as
+// the browser app's training engine rather than by the page to draw. The
+// bundle ships one WebAssembly module for both roles: the page compiles
+// app.wasm once and hands the compiled module to the worker, so the visitor
+// downloads and compiles the Go runtime and the sim code once.
+func inWorker() bool { return js.Global().Get("iwsmWorker").Truthy() }
+
+// runWorker is the training engine of the browser app, run in a Web Worker
+// so that training has a core of its own while the page draws. It is the
+// same live.Engine the desktop app runs in a goroutine; messages are
+// gob-encoded Uint8Arrays (live.Command in, []live.Report out). It never
+// returns.
+func runWorker() {
 	self := js.Global()
 	in := make(chan live.Command, 64)
 	self.Set("onmessage", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		data := args[0].Get("data")
+		if !data.InstanceOf(js.Global().Get("Uint8Array")) {
+			self.Call("postMessage", "bad command: not a byte array")
+			return nil
+		}
 		buf := make([]byte, data.Get("length").Int())
 		js.CopyBytesToGo(buf, data)
 		c, err := live.DecodeCommand(buf)
