@@ -49,11 +49,15 @@ func (b *browserSession) readStats(t *testing.T) trainStats {
 // (the engine in its Web Worker) and checks that the steps grow and the
 // coverage of the quality checks rises. It logs the seconds until 40/40
 // modes and until x-W2 ≤ 6; with IWSM_MEASURE_SECONDS it keeps going until
-// both are reached.
+// both are reached, and IWSM_MEASURE_STATE adds settings to the URL fragment.
 func TestBrowserTrains(t *testing.T) {
 	limit, measuring := measureSeconds()
 	b := startBrowser(t, 1024, 768)
-	b.open(t, "/app.html#target=gmm40&method=iwsm&pretrained=0&seed=1")
+	fragment := "target=gmm40&method=iwsm&pretrained=0&seed=1"
+	if extra := os.Getenv("IWSM_MEASURE_STATE"); extra != "" {
+		fragment += "&" + extra // e.g. particles=500, to see what drawing costs the worker
+	}
+	b.open(t, "/app.html#"+fragment)
 	b.waitRunning(t, "window.iwsmStatus")
 	start := time.Now()
 	first := b.readStats(t)
@@ -114,6 +118,7 @@ func TestBrowserPretrained(t *testing.T) {
 		s := b.readStats(t)
 		if s.Modes > 0 && s.Covered == s.Modes {
 			t.Logf("pretrained: %d/%d modes %.1f s after the first frame", s.Covered, s.Modes, time.Since(start).Seconds())
+			b.logTransfer(t)
 			b.screenshot(t, "pretrained.png")
 			return
 		}
@@ -143,4 +148,32 @@ func TestBrowserParticles(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	t.Fatalf("no trained DW-4 quality check within 4 minutes: %+v", b.readStats(t))
+}
+
+// logTransfer logs what the page has downloaded so far, from the browser's
+// resource timing: the bytes on the wire (compressed) and decoded, and the
+// largest download.
+func (b *browserSession) logTransfer(t *testing.T) {
+	t.Helper()
+	type entry struct {
+		Name     string  `json:"name"`
+		Transfer float64 `json:"transfer"`
+		Decoded  float64 `json:"decoded"`
+	}
+	es, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]entry](`[...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+		.map((e) => ({name: e.name, transfer: e.transferSize || 0, decoded: e.decodedBodySize || 0}))`))
+	if err != nil {
+		t.Fatalf("resource timing: %v", err)
+	}
+	var wire, decoded float64
+	var big entry
+	for _, e := range es {
+		wire += e.Transfer
+		decoded += e.Decoded
+		if e.Transfer > big.Transfer {
+			big = e
+		}
+	}
+	t.Logf("downloaded %d resources: %.0f KiB on the wire, %.0f KiB decoded; largest %s (%.0f KiB on the wire)",
+		len(es), wire/1024, decoded/1024, big.Name, big.Transfer/1024)
 }

@@ -16,10 +16,13 @@ type egnnBenchCase struct {
 
 var (
 	// iDEM's particle systems at iDEM's width and at the smaller widths a
-	// trainer on two CPU cores may choose, at two batch sizes.
+	// trainer on two CPU cores may choose, at two batch sizes, and the
+	// smaller LJ-13 network of DefaultConfig.
 	egnnBenchTrain = []egnnBenchCase{
 		{"DW4-N4D2-L3", 4, 2, 3, []int{128, 64, 32}, []int{128, 512}},
 		{"LJ13-N13D3-L5", 13, 3, 5, []int{128, 64, 32}, []int{128, 512}},
+		// DefaultConfig's LJ-13 network and batch.
+		{"LJ13-N13D3-L3", 13, 3, 3, []int{64}, []int{256}},
 	}
 	// The sampler's batches (Forward only).
 	egnnBenchSample = []egnnBenchCase{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"iwsm/targets"
@@ -23,21 +24,22 @@ type Metrics struct {
 	Outside  int     // samples beyond 3σ of every mode
 	ModeTV   float64 // mode-weight TV
 
-	HasEnergy bool    // the target is a particle system
-	EnergyW2  float64 // squared 1-D W2 of the energies
-	DistTV    float64 // interatomic-distance histogram TV
+	HasEnergy  bool    // the target is a particle system
+	EnergyW2   float64 // squared 1-D W2 of the energies
+	DistTV     float64 // interatomic-distance histogram TV
+	HighEnergy int     // samples whose energy exceeds the reference's highest
 }
 
 // MarshalJSON writes the metrics that apply to the target under the names
 // of the command line's JSON lines: n, w2, mmd; covered, modes, outside,
-// mode_tv for mixtures; e_w2, dist_tv for particle systems.
+// mode_tv for mixtures; e_w2, dist_tv, high_energy for particle systems.
 func (m Metrics) MarshalJSON() ([]byte, error) {
 	out := map[string]any{"n": m.N, "w2": m.W2, "mmd": m.MMD}
 	if m.HasModes {
 		out["covered"], out["modes"], out["outside"], out["mode_tv"] = m.Covered, m.Modes, m.Outside, m.ModeTV
 	}
 	if m.HasEnergy {
-		out["e_w2"], out["dist_tv"] = m.EnergyW2, m.DistTV
+		out["e_w2"], out["dist_tv"], out["high_energy"] = m.EnergyW2, m.DistTV, m.HighEnergy
 	}
 	return json.Marshal(out)
 }
@@ -49,6 +51,7 @@ type Evaluator struct {
 	target    targets.Target
 	ref       []float64
 	refEnergy []float64
+	refMaxE   float64 // the reference's highest energy
 	n         int
 	particles [2]int // particle count and spatial dimension, or zeros
 	w2        W2Solver
@@ -88,6 +91,10 @@ func NewEvaluator(t targets.Target, n int, rng *rand.Rand) (*Evaluator, error) {
 	}
 	if e.particles[0] > 0 {
 		e.refEnergy = targets.EnergyBatch(t, nil, e.ref)
+		e.refMaxE = math.Inf(-1)
+		for _, v := range e.refEnergy {
+			e.refMaxE = math.Max(e.refMaxE, v)
+		}
 	}
 	return e, nil
 }
@@ -133,6 +140,13 @@ func (e *Evaluator) Evaluate(x []float64) (Metrics, error) {
 		}
 		if m.DistTV, err = DistanceTV(x, e.ref, e.particles[0], e.particles[1], 0); err != nil {
 			return m, err
+		}
+		// E-W2 is squared and so dominated by a few exploded configurations;
+		// their count says how many there are.
+		for _, v := range gen {
+			if v > e.refMaxE {
+				m.HighEnergy++
+			}
 		}
 	}
 	return m, nil

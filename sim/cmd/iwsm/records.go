@@ -47,6 +47,7 @@ type metricsRecord struct {
 	ModeTV  *jfloat `json:"mode_tv,omitempty"`
 	EW2     *jfloat `json:"e_w2,omitempty"`
 	DistTV  *jfloat `json:"dist_tv,omitempty"`
+	High    *int    `json:"high_energy,omitempty"` // absent in records written before it existed
 }
 
 func newMetricsRecord(m sim.Metrics) *metricsRecord {
@@ -57,7 +58,8 @@ func newMetricsRecord(m sim.Metrics) *metricsRecord {
 	}
 	if m.HasEnergy {
 		ew2, dtv := jfloat(m.EnergyW2), jfloat(m.DistTV)
-		r.EW2, r.DistTV = &ew2, &dtv
+		high := m.HighEnergy
+		r.EW2, r.DistTV, r.High = &ew2, &dtv, &high
 	}
 	return r
 }
@@ -84,6 +86,9 @@ func (r *metricsRecord) metrics() sim.Metrics {
 		}
 		if r.DistTV != nil {
 			m.DistTV = float64(*r.DistTV)
+		}
+		if r.High != nil {
+			m.HighEnergy = *r.High
 		}
 	}
 	return m

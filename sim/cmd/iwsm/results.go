@@ -164,7 +164,9 @@ func seedFigures(s *runSummary, w2Threshold float64) seedResult {
 	r.W2, r.MMD, r.Covered, r.ModeTV, r.EW2, r.DistTV = mean(w2), mean(mmd), mean(cov), mean(tv), mean(ew2), mean(dtv)
 	allModes := func(m sim.Metrics) bool { return !m.HasModes || m.Covered == m.Modes }
 	r.TimeToModes = timeToCriterion(s.Curve, func(m sim.Metrics) bool { return m.HasModes && allModes(m) })
-	r.TimeToQuality = timeToCriterion(s.Curve, func(m sim.Metrics) bool { return allModes(m) && m.W2 <= w2Threshold })
+	// The x-W2 threshold is in the 2-D targets' units; particle systems have
+	// no time to quality.
+	r.TimeToQuality = timeToCriterion(s.Curve, func(m sim.Metrics) bool { return !m.HasEnergy && allModes(m) && m.W2 <= w2Threshold })
 	return r
 }
 

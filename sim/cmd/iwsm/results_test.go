@@ -74,6 +74,21 @@ func TestAggregate(t *testing.T) {
 	}
 }
 
+// TestParticleRunHasNoTimeToQuality checks that a particle system's x-W2,
+// which is in other units, never meets the 2-D targets' quality threshold.
+func TestParticleRunHasNoTimeToQuality(t *testing.T) {
+	s := &runSummary{Target: "dw4", Variant: "idem", Seed: 1, Steps: 100, TrainSeconds: 300}
+	s.Batches = []*metricsRecord{{N: 1000, W2: 2.1, MMD: 0.01, EW2: ptr(jfloat(0.5)), DistTV: ptr(jfloat(0.1))}}
+	s.Curve = []evalPoint{{Step: 50, Seconds: 60, Metrics: &metricsRecord{N: 1000, W2: 2.5, EW2: ptr(jfloat(3)), DistTV: ptr(jfloat(0.2))}}}
+	r := seedFigures(s, 5)
+	if r.TimeToQuality != nil || r.TimeToModes != nil {
+		t.Errorf("time to quality %v, to modes %v; want none for a particle system", r.TimeToQuality, r.TimeToModes)
+	}
+	if r.W2 != 2.1 || r.EW2 != 0.5 {
+		t.Errorf("figures %+v", r)
+	}
+}
+
 func TestFmtStat(t *testing.T) {
 	for _, c := range []struct {
 		s    stat

@@ -248,6 +248,7 @@ func writeMetricsTable(w io.Writer, ms []sim.Metrics) {
 	if ms[0].HasEnergy {
 		pm("E-W2", "%.4g", func(m sim.Metrics) float64 { return m.EnergyW2 })
 		pm("distance TV", "%.4f", func(m sim.Metrics) float64 { return m.DistTV })
+		pm("above the reference's highest energy", "%.4g", func(m sim.Metrics) float64 { return float64(m.HighEnergy) })
 	}
 }
 
