@@ -41,6 +41,7 @@ Usage:
   iwsm train     -target gmm40 -method iwsm|idem -seed 1 (-steps N | -budget 5m) [-out model.ckpt] [-json] [knobs]
   iwsm sample    -model model.ckpt -n 1000 [-seed 1] [-sde-steps N] [-out samples.csv]
   iwsm eval      -target gmm40 -samples samples.csv [-seed 1] [-json]
+  iwsm weights   -model model.ckpt [-sigma 0.1] [-steps 200] [-seed 1]
   iwsm reproduce [-budget 5m] [-seeds 3] [-out results] [-targets gmm40,gmm120] [-resume] [knobs]
   iwsm help [command]
 
@@ -89,6 +90,7 @@ func commands() []command {
 		{"train", "train a sampler and optionally save a checkpoint", cmdTrain, func() *flag.FlagSet { fs, _ := trainFlags(); return fs }},
 		{"sample", "draw samples from a checkpoint with the reverse SDE", cmdSample, func() *flag.FlagSet { fs, _ := sampleFlags(); return fs }},
 		{"eval", "evaluate a CSV of samples against a fresh reference", cmdEval, func() *flag.FlagSet { fs, _ := evalFlags(); return fs }},
+		{"weights", "measure how much IW-SM weight a checkpoint's implausible samples get", cmdWeights, func() *flag.FlagSet { fs, _ := weightsFlags(); return fs }},
 		{"reproduce", "train every method on every target and seed, write RESULTS.md and figures", cmdReproduce, func() *flag.FlagSet { fs, _ := reproduceFlags(); return fs }},
 	}
 }
@@ -199,6 +201,16 @@ Reads n samples from CSV (an optional header row, then one row of d numbers
 per sample) and compares them with n fresh reference samples of the target:
 x-W2, MMD, and mode coverage (mixtures) or E-W2 and the interatomic-distance
 TV (particle systems).
+`,
+	"weights": `Usage: iwsm weights -model model.ckpt [-sigma 0.1] [-steps 200] [-fill 2000] [-seed 1]
+
+Fills a replay buffer with -fill of the checkpoint's own samples (plus the
+defensive share), draws -steps training batches as IW-SM would, without
+learning, and reports, for the batch points at noise σ_t ≤ -sigma, the share
+that is implausible under the target (above the test set's highest energy for
+particle systems, beyond 3σ of every mode for mixtures) and the share of the
+self-normalized importance weight they receive. A weight share far below the
+point share means the IW-SM loss never corrects the network there.
 `,
 	"reproduce": `Usage: iwsm reproduce [-budget 5m] [-seeds 3] [-out results] [-targets gmm40,gmm120] [flags] [knobs]
 

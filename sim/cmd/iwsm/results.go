@@ -380,7 +380,7 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 	case len(st.Knobs) > 0:
 		p("Settings changed from `sim.DefaultConfig`: `%s`.\n\n", strings.Join(st.Knobs, " "))
 	default:
-		p("Settings: `sim.DefaultConfig` of each target: for the mixtures, iDEM's configuration retuned to learn in minutes on a CPU (K = 20, a smaller MLP, 100 SDE steps per refresh, learning rate 5e-3 with an EMA of the weights, a 4000-sample buffer, Tweedie score mixing); for the particle systems, iDEM's own (`sim.PaperConfig`).\n\n")
+		p("Settings: `sim.DefaultConfig` of each target: for the mixtures, iDEM's configuration retuned to learn in minutes on a CPU (K = 20, a smaller MLP, 100 SDE steps per refresh, learning rate 5e-3 with an EMA of the weights, a 4000-sample buffer, Tweedie score mixing); for the particle systems, iDEM's EGNN, λ and clipping with K = 200 and refreshes of 250 samples drawn with 100 SDE steps (LJ-13: an EGNN of width 64 with 3 layers, batches of 256, refreshes of 128 samples); `sim.PaperConfig` is iDEM's own.\n\n")
 	}
 	if len(st.RunCommands) > 0 {
 		p("The runs were trained by\n\n```\n%s\n```\n\n", strings.Join(st.RunCommands, "\n"))
