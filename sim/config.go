@@ -187,8 +187,8 @@ func DefaultConfig(t targets.Target) Config {
 		c.RefreshSize = 250
 		c.Sampler.Steps = 100
 		if n, _ := ps.Particles(); n > 4 {
-			c.Net.EGNN.Hidden, c.Net.EGNN.Layers = 64, 3
-			c.Net.EGNN.CoordRange = 15 / 3.0
+			c.Net.EGNN = c.Net.EGNN.WithLayers(3)
+			c.Net.EGNN.Hidden = 64
 			c.Groups, c.GroupSize = 4, 64
 			c.BufferSize, c.RefreshSize = 4000, 128
 		}

@@ -52,14 +52,20 @@ func DefaultEGNNConfig(particles, spatialDim int) EGNNConfig {
 	return EGNNConfig{
 		Particles:    particles,
 		SpatialDim:   spatialDim,
-		Layers:       layers,
 		Hidden:       128,
 		TimeFreqs:    0,
 		CoordScale:   1,
-		CoordRange:   15 / float64(layers),
 		MessageScale: 1,
 		OutputScale:  1,
-	}
+	}.WithLayers(layers)
+}
+
+// WithLayers returns c with L layers and iDEM's coordinate range of 15
+// spread over them (R = 15/L).
+func (c EGNNConfig) WithLayers(layers int) EGNNConfig {
+	c.Layers = layers
+	c.CoordRange = 15 / float64(layers)
+	return c
 }
 
 // Validate reports whether the architecture is usable: 2 ≤ N ≤ 1000,

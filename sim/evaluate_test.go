@@ -3,35 +3,16 @@ package sim
 import (
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"iwsm/targets"
 )
-
-// useRepoReferences makes the reference sets readable under js/wasm, where
-// they are not embedded and the default loader reads data/ relative to the
-// working directory (this package's, not targets'): it reads them from
-// ../targets/data for the test's duration.
-func useRepoReferences(t *testing.T) {
-	t.Helper()
-	if runtime.GOARCH != "wasm" {
-		return
-	}
-	targets.SetReferenceLoader(func(file string) ([]byte, error) {
-		return os.ReadFile(filepath.Join("..", "targets", "data", filepath.Base(file)))
-	})
-	t.Cleanup(func() { targets.SetReferenceLoader(nil) })
-}
 
 // TestEvaluatorOnItsReference checks the evaluator against known answers: its
 // own reference scores zero on every distance, and a configuration with one
 // particle pulled far away raises E-W2 and counts as one sample above the
 // reference's highest energy.
 func TestEvaluatorOnItsReference(t *testing.T) {
-	useRepoReferences(t)
 	dw4, err := targets.Lookup("dw4")
 	if err != nil {
 		t.Fatal(err)

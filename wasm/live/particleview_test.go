@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,23 +12,9 @@ import (
 	"iwsm/targets"
 )
 
-// useRepoReferences makes the reference sets readable under js/wasm, where
-// they are not embedded and the default loader looks in ./data.
-func useRepoReferences(t *testing.T) {
-	t.Helper()
-	if runtime.GOOS != "js" {
-		return
-	}
-	targets.SetReferenceLoader(func(file string) ([]byte, error) {
-		return os.ReadFile(path.Join("..", "..", "targets", "data", path.Base(file)))
-	})
-	t.Cleanup(func() { targets.SetReferenceLoader(nil) })
-}
-
 // TestEngineTrainsDW4 trains DW-4 (the EGNN) a few steps through the
 // goroutine host and waits for a quality check with finite x-W2 and E-W2.
 func TestEngineTrainsDW4(t *testing.T) {
-	useRepoReferences(t)
 	old := particleEvalSamples
 	particleEvalSamples.small = 32
 	defer func() { particleEvalSamples = old }()
@@ -64,7 +48,6 @@ func TestEngineTrainsDW4(t *testing.T) {
 // TestEngineParticlesNoPretrained: a particle system has no shipped network;
 // the pane says so and trains from scratch, without an error.
 func TestEngineParticlesNoPretrained(t *testing.T) {
-	useRepoReferences(t)
 	st := fastState()
 	st.Target, st.Pretrained = "dw4", true
 	e := NewEngine(func(string) ([]byte, error) { return nil, os.ErrNotExist })
@@ -89,7 +72,6 @@ func TestEngineParticlesNoPretrained(t *testing.T) {
 // fake clock: the configurations stay mean-free, and at the hold the
 // energies, distances and histograms are complete and finite.
 func TestParticleViewRun(t *testing.T) {
-	useRepoReferences(t)
 	st := DefaultState()
 	st.Target, st.Steps = "dw4", 10
 	tg, err := st.BuildTarget()
@@ -193,7 +175,6 @@ func TestParticleViewRun(t *testing.T) {
 // TestParticleViewLJ13 builds the LJ-13 view: 3-D configurations, fewer of
 // them, and fewer SDE steps.
 func TestParticleViewLJ13(t *testing.T) {
-	useRepoReferences(t)
 	st := DefaultState()
 	st.Target, st.Method, st.Compare = "lj13", "iwsm", "idem"
 	tg, err := st.BuildTarget()
@@ -259,7 +240,6 @@ func TestParticleViewReferenceMissing(t *testing.T) {
 		t.Fatalf("without a reference: outline %v, extent %v", m.Energy.Ref, m.Extent)
 	}
 	targets.SetReferenceLoader(nil)
-	useRepoReferences(t)
 	m = poll(func(m *Molecules) bool { return m.Energy.Ref != nil })
 	if m.RefErr != "" || !(m.Radius > 0) || m.Bond != 0 {
 		t.Fatalf("with the reference: err %q, radius %v, bond %v", m.RefErr, m.Radius, m.Bond)
