@@ -1,7 +1,8 @@
 // loader.js starts the IW-SM app (app.html): it checks for WebGL2 and WebAssembly,
-// downloads app.wasm with a progress bar, compiles it, starts the training
-// worker (worker.js) on the same module, runs it with wasm_exec.js's Go
-// class, and reports a status in window.iwsmStatus for tests and visitors:
+// starts the training worker (worker.js), downloads app.wasm with a progress
+// bar, compiles it, hands the compiled module to the worker, runs it with
+// wasm_exec.js's Go class, and reports a status in window.iwsmStatus for
+// tests and visitors:
 //
 //   "loading"           until the app draws its first frame
 //   "running"           set by the Go app itself once its first frame is drawn
@@ -184,21 +185,25 @@
   }
 
   // startTrainingWorker starts the training engine's Web Worker (worker.js)
-  // on the compiled module while the page's own Go program starts, so that
-  // both get going at once and the module is downloaded and compiled once.
-  // The Go program takes the worker over from window.iwsmTrainingWorker,
-  // with the messages that arrived before it did.
-  function startTrainingWorker(module) {
-    if (typeof Worker !== "function") return; // the app reports it
+  // before the download, so that its script is loaded and running by the
+  // time the module is compiled: a worker created later starts only when the
+  // page's thread is free, which, while the app initializes and draws its
+  // first frames, costs seconds. The caller posts it the compiled module, so
+  // the module is downloaded and compiled once. The Go program takes the
+  // worker over from window.iwsmTrainingWorker, with the messages that
+  // arrived before it did.
+  function startTrainingWorker() {
+    if (typeof Worker !== "function") return null; // the app reports it
     try {
       const worker = new Worker("worker.js");
       const early = [];
       worker.onmessage = (e) => early.push(e);
       worker.onerror = (e) => early.push(e);
-      worker.postMessage(module);
       globalThis.iwsmTrainingWorker = { worker, early };
+      return worker;
     } catch (e) {
       console.warn("iwsm: the training worker will start with the app:", e);
+      return null;
     }
   }
 
@@ -216,10 +221,12 @@
       return;
     }
 
+    const trainer = startTrainingWorker();
     let bytes;
     try {
       bytes = await download("app.wasm");
     } catch (e) {
+      if (trainer) trainer.terminate();
       fail("Could not download the simulation", e && e.message ? e.message : String(e));
       return;
     }
@@ -238,9 +245,10 @@
     let instance;
     try {
       const module = await WebAssembly.compile(bytes);
-      startTrainingWorker(module);
+      if (trainer) trainer.postMessage(module);
       instance = await WebAssembly.instantiate(module, go.importObject);
     } catch (e) {
+      if (trainer) trainer.terminate();
       fail("Could not start the simulation", e && e.message ? e.message : String(e));
       return;
     }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"iwsm/sim"
+	"iwsm/targets"
 )
 
 // runSummary is the record of one finished reproduce run, written last as
@@ -380,7 +381,7 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 	case len(st.Knobs) > 0:
 		p("Settings changed from `sim.DefaultConfig`: `%s`.\n\n", strings.Join(st.Knobs, " "))
 	default:
-		p("Settings: `sim.DefaultConfig` of each target: for the mixtures, iDEM's configuration retuned to learn in minutes on a CPU (K = 20, a smaller MLP, 100 SDE steps per refresh, learning rate 5e-3 with an EMA of the weights, a 4000-sample buffer, Tweedie score mixing); for the particle systems, iDEM's EGNN, λ and clipping with K = 200 and refreshes of 250 samples drawn with 100 SDE steps (LJ-13: an EGNN of width 64 with 3 layers, batches of 256, refreshes of 128 samples); `sim.PaperConfig` is iDEM's own.\n\n")
+		p("Settings: %s.\n\n", defaultSettings(rep.Targets))
 	}
 	if len(st.RunCommands) > 0 {
 		p("The runs were trained by\n\n```\n%s\n```\n\n", strings.Join(st.RunCommands, "\n"))
@@ -529,4 +530,32 @@ func fmtSeeds(seeds []uint64) string {
 		s[i] = fmt.Sprint(v)
 	}
 	return strings.Join(s, ", ")
+}
+
+// defaultSettings describes sim.DefaultConfig for the kinds of target in a
+// report: the 2-D targets, the particle systems, or both.
+func defaultSettings(ts []targetReport) string {
+	var flat, particles bool
+	for _, tr := range ts {
+		t, err := targets.Lookup(tr.Target)
+		if _, ok := t.(targets.ParticleSystem); ok && err == nil {
+			particles = true
+		} else {
+			flat = true
+		}
+	}
+	const (
+		flatText     = "iDEM's configuration retuned to learn in minutes on a CPU (K = 20, a smaller MLP, 100 SDE steps per refresh, learning rate 5e-3 with an EMA of the weights, a 4000-sample buffer, Tweedie score mixing)"
+		particleText = "iDEM's EGNN, λ and clipping with K = 200 and refreshes of 250 samples drawn with 100 SDE steps (LJ-13 and LJ-55: an EGNN of width 64 with 3 layers, batches of 256, a 4000-sample buffer, refreshes of 128 samples)"
+	)
+	out := "`sim.DefaultConfig` of each target: "
+	switch {
+	case flat && particles:
+		out += "for the 2-D targets, " + flatText + "; for the particle systems, " + particleText
+	case particles:
+		out += particleText
+	default:
+		out += flatText
+	}
+	return out + "; `sim.PaperConfig` is iDEM's own"
 }

@@ -324,3 +324,26 @@ func mustTarget(t *testing.T, name string) targets.Target {
 	}
 	return tg
 }
+
+// TestDefaultSettingsSentence: RESULTS.md describes the default settings of
+// the kinds of target it reports, and only those.
+func TestDefaultSettingsSentence(t *testing.T) {
+	for _, c := range []struct {
+		targets    []string
+		flat, egnn bool
+	}{
+		{[]string{"gmm40", "gmm120"}, true, false},
+		{[]string{"dw4"}, false, true},
+		{[]string{"lj55"}, false, true},
+		{[]string{"gmm40", "lj13"}, true, true},
+	} {
+		var ts []targetReport
+		for _, n := range c.targets {
+			ts = append(ts, targetReport{Target: n})
+		}
+		got := defaultSettings(ts)
+		if strings.Contains(got, "Tweedie") != c.flat || strings.Contains(got, "EGNN") != c.egnn {
+			t.Errorf("%v: %q", c.targets, got)
+		}
+	}
+}

@@ -1,0 +1,64 @@
+package live
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkEngineToCoverage trains gmm40 from scratch (the app's default
+// settings, IW-SM, one pane) the way the app's engine does, in work slices
+// with reports between them, until a quality check covers every mode or
+// two minutes pass. It reports the wall seconds and training steps to
+// 40/40 and the steps per second; compare the refresh steps (refreshSteps).
+// The browser's worker runs the WebAssembly build, so measure that too:
+//
+//	GOOS=js GOARCH=wasm go test -run '^$' -bench EngineToCoverage -benchtime 1x ./wasm/live/
+//
+// (with $(go env GOROOT)/lib/wasm on PATH, so that go test runs it under Node).
+func BenchmarkEngineToCoverage(b *testing.B) {
+	const limit = 2 * time.Minute
+	defer func(v int) { refreshSteps = v }(refreshSteps)
+	for _, rs := range []int{100, 50} {
+		for _, seed := range []uint64{1, 2} {
+			b.Run(fmt.Sprintf("refresh%d/seed%d", rs, seed), func(b *testing.B) {
+				refreshSteps = rs
+				st := DefaultState()
+				st.Pretrained, st.Seed = false, seed
+				for range b.N {
+					e := NewEngine(nil)
+					if err := e.Handle(Command{Kind: "reset", State: st.Encode(), Running: true}); err != nil {
+						b.Fatal(err)
+					}
+					p := e.panes[0]
+					start := time.Now()
+					var last time.Time
+					reached := 0.0
+					for time.Since(start) < limit {
+						e.Work(workSlice)
+						if p.err != nil {
+							b.Fatal(p.err)
+						}
+						if time.Since(last) >= reportEvery {
+							last = time.Now()
+							e.Reports()
+						}
+						if ev := p.eval; ev != nil && ev.Modes > 0 && ev.Covered == ev.Modes {
+							reached = time.Since(start).Seconds()
+							break
+						}
+					}
+					wall := time.Since(start).Seconds()
+					if reached == 0 {
+						b.Logf("not every mode within %v: %d of %d", limit, p.eval.Covered, p.eval.Modes)
+						reached = wall
+					}
+					b.ReportMetric(reached, "s-to-all-modes")
+					b.ReportMetric(float64(p.tr.Steps()), "steps-to-all-modes")
+					b.ReportMetric(float64(p.tr.Steps())/wall, "steps/s")
+					e.close()
+				}
+			})
+		}
+	}
+}
