@@ -24,6 +24,13 @@ type Config struct {
 	// Weights switches the self-normalized importance weights on (IW-SM) or
 	// off (iDEM: w̄_i = 1/n). It is the only difference between the methods.
 	Weights bool `json:"weights"`
+	// WeightFloor mixes the uniform weight into the importance weights of
+	// IW-SM: the loss uses (1 − WeightFloor)·w̄_i + WeightFloor/n, so that
+	// every point gets at least WeightFloor/n (0, the default, is the paper's
+	// IW-SM; 1 is iDEM). An experiment, not part of the method: on DW-4 the
+	// sampler's implausible samples get no weight and the loss never corrects
+	// them (README, "Results"). It has no effect when Weights is off.
+	WeightFloor float64 `json:"weight_floor,omitempty"`
 	// Schedule is the VE noise schedule (σ_min, σ_max).
 	Schedule VESchedule `json:"schedule"`
 	// Net is the score network's architecture.
@@ -257,6 +264,8 @@ func (c Config) Validate(t targets.Target) error {
 		return fmt.Errorf("sim: λ floor %v must be ≥ 0 and finite", c.LambdaFloor)
 	case c.BufferSize < 2 || c.BufferSize > 10_000_000:
 		return fmt.Errorf("sim: buffer size %d out of range [2, 10000000]", c.BufferSize)
+	case !(c.WeightFloor >= 0 && c.WeightFloor <= 1):
+		return fmt.Errorf("sim: weight floor %v out of range [0, 1]", c.WeightFloor)
 	case !(c.DefensiveShare >= 0 && c.DefensiveShare < 1):
 		return fmt.Errorf("sim: defensive share %v out of range [0, 1)", c.DefensiveShare)
 	case c.ProposalSubset < 0:

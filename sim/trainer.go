@@ -385,9 +385,14 @@ func (tr *Trainer) normalizeWeights() float64 {
 		if sum2 > 0 {
 			essSum += 1 / (float64(n) * sum2)
 		}
-		if !tr.cfg.Weights {
+		switch floor := tr.cfg.WeightFloor; {
+		case !tr.cfg.Weights:
 			for i := range w {
 				w[i] = 1 / float64(n)
+			}
+		case floor > 0:
+			for i := range w {
+				w[i] = (1-floor)*w[i] + floor/float64(n)
 			}
 		}
 	}

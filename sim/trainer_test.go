@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"iwsm/targets"
@@ -145,6 +146,46 @@ func TestIDEMIsIWSMWithoutWeights(t *testing.T) {
 		if w != 1/float64(cfg.GroupSize) {
 			t.Fatalf("iDEM weight %v, want 1/n", w)
 		}
+	}
+}
+
+// TestWeightFloor: the floored weights are the mixture (1 − f)·w̄ + f/n of
+// the same batch's IW-SM weights and iDEM's uniform ones: f = 1 is iDEM, and
+// every floored weight is at least f/n and they still sum to one per time.
+func TestWeightFloor(t *testing.T) {
+	g, cfg := smallConfig(t)
+	cfg.Weights = true
+	iw := newTestTrainer(t, g, cfg, 7)
+	iw.prepareBatch()
+	n := float64(cfg.GroupSize)
+	for _, f := range []float64{0.3, 1} {
+		c := cfg
+		c.WeightFloor = f
+		fl := newTestTrainer(t, g, c, 7)
+		essIW, essFl := iw.normalizeWeights(), 0.0
+		fl.prepareBatch()
+		essFl = fl.normalizeWeights()
+		if essIW != essFl {
+			t.Errorf("floor %v: nESS %v, want the unfloored weights' %v", f, essFl, essIW)
+		}
+		for g := range cfg.Groups {
+			var sum float64
+			for i := g * cfg.GroupSize; i < (g+1)*cfg.GroupSize; i++ {
+				want := (1-f)*iw.wbar[i] + f/n
+				if math.Abs(fl.wbar[i]-want) > 1e-15 || fl.wbar[i] < f/n*(1-1e-12) {
+					t.Fatalf("floor %v: weight %d = %v, want %v", f, i, fl.wbar[i], want)
+				}
+				sum += fl.wbar[i]
+			}
+			if math.Abs(sum-1) > 1e-12 {
+				t.Errorf("floor %v: weights of time %d sum to %v", f, g, sum)
+			}
+		}
+	}
+	bad := cfg
+	bad.WeightFloor = 1.5
+	if err := bad.Validate(g); err == nil || !strings.Contains(err.Error(), "weight floor") {
+		t.Errorf("floor 1.5: %v", err)
 	}
 }
 

@@ -17,7 +17,7 @@ type knobs struct {
 	k, groups, groupSize      int
 	lr                        float64
 	weights                   bool
-	defensive                 float64
+	defensive, weightFloor    float64
 	buffer, subset            int
 	refreshEvery, refreshSize int
 	sdeSteps                  int
@@ -49,6 +49,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 		fs.BoolVar(&k.weights, "weights", false, "importance weights on (IW-SM) or off (iDEM); default from -method")
 	}
 	fs.Float64Var(&k.defensive, "defensive", 0, "defensive share of the replay buffer, in [0, 1)"+def(d.DefensiveShare))
+	fs.Float64Var(&k.weightFloor, "weight-floor", 0, "IW-SM only, an experiment: the loss weighs each point (1 − f)·w̄ + f/n, in [0, 1]; 0 is the paper's IW-SM (default 0)")
 	fs.IntVar(&k.buffer, "buffer", 0, "replay buffer capacity |B|"+def(d.BufferSize))
 	fs.IntVar(&k.subset, "subset", 0, "evaluate the proposal density over this many random buffer rows; 0 is exact"+def(d.ProposalSubset))
 	fs.IntVar(&k.refreshEvery, "refresh-every", 0, "gradient steps M between buffer refreshes"+def(d.RefreshEvery))
@@ -69,7 +70,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 }
 
 // knobNames lists the flag names addKnobs registers (without -weights).
-var knobNames = []string{"K", "groups", "group-size", "lr", "defensive", "buffer", "subset",
+var knobNames = []string{"K", "groups", "group-size", "lr", "defensive", "weight-floor", "buffer", "subset",
 	"refresh-every", "refresh-size", "sde-steps", "eta", "integrator", "hidden", "embed", "blocks",
 	"init-buffer", "init-steps", "score-clip", "sigma-min", "sigma-max", "workers"}
 
@@ -91,6 +92,8 @@ func (k *knobs) apply(cfg *sim.Config, t targets.Target, set map[string]bool) er
 			cfg.Weights = k.weights
 		case "defensive":
 			cfg.DefensiveShare = k.defensive
+		case "weight-floor":
+			cfg.WeightFloor = k.weightFloor
 		case "buffer":
 			cfg.BufferSize = k.buffer
 		case "subset":
