@@ -15,7 +15,7 @@ import (
 // registered zero values are never used as settings.
 type knobs struct {
 	k, groups, groupSize      int
-	lr                        float64
+	lr, ema                   float64
 	weights                   bool
 	defensive, weightFloor    float64
 	buffer, subset            int
@@ -45,6 +45,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 	fs.IntVar(&k.groups, "groups", 0, "number G of time values per batch"+def(d.Groups))
 	fs.IntVar(&k.groupSize, "group-size", 0, "points n per time value; the batch has G·n points"+def(d.GroupSize))
 	fs.Float64Var(&k.lr, "lr", 0, "Adam learning rate"+def(d.Adam.LR))
+	fs.Float64Var(&k.ema, "ema", 0, "decay of the exponential moving average of the weights that samples, in [0, 1); 0 samples with the trained weights"+def(d.Adam.EMADecay))
 	if withWeights {
 		fs.BoolVar(&k.weights, "weights", false, "importance weights on (IW-SM) or off (iDEM); default from -method")
 	}
@@ -70,7 +71,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 }
 
 // knobNames lists the flag names addKnobs registers (without -weights).
-var knobNames = []string{"K", "groups", "group-size", "lr", "defensive", "weight-floor", "buffer", "subset",
+var knobNames = []string{"K", "groups", "group-size", "lr", "ema", "defensive", "weight-floor", "buffer", "subset",
 	"refresh-every", "refresh-size", "sde-steps", "eta", "integrator", "hidden", "embed", "blocks",
 	"init-buffer", "init-steps", "score-clip", "sigma-min", "sigma-max", "workers"}
 
@@ -88,6 +89,8 @@ func (k *knobs) apply(cfg *sim.Config, t targets.Target, set map[string]bool) er
 			cfg.GroupSize = k.groupSize
 		case "lr":
 			cfg.Adam.LR = k.lr
+		case "ema":
+			cfg.Adam.EMADecay = k.ema
 		case "weights":
 			cfg.Weights = k.weights
 		case "defensive":
