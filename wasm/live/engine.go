@@ -64,14 +64,14 @@ const (
 )
 
 // refreshSteps caps the reverse-SDE steps of a 2-D target's buffer refresh
-// in the app (sim.DefaultConfig: 100). A refresh of 500 samples is half the
-// cost of the fifty training steps between two refreshes when it takes 100
-// steps, and a quarter with 50; the buffer is only the proposal, whose
-// blur the importance weights (or, for iDEM, the Monte Carlo targets)
-// absorb. Measured under Node on gmm40 from scratch
-// (BenchmarkEngineToCoverage, seeds 1 and 2), 50 steps took the engine
-// from 21–23 to 32–34 training steps a second and reached 40/40 modes
-// sooner. A variable so that the benchmark can compare.
+// in the app (sim.DefaultConfig: 100). Under Node a refresh of 500 samples
+// with 100 steps cost nearly as much as the fifty training steps between two
+// refreshes (0.7–0.9 s against about 1 s); the buffer is only the proposal,
+// whose blur the importance weights (or, for iDEM, the Monte Carlo targets)
+// absorb. BenchmarkEngineToCoverage under Node, seeds 1 and 2: 50 steps took
+// the engine from 18.6 / 28.3 to 36.4 / 36.5 training steps a second and
+// 40/40 modes from 86 / 51 s to 37 / 42 s. A variable so that the benchmark
+// can compare.
 var refreshSteps = 50
 
 // TrainConfig returns the trainer settings of one pane: sim.DefaultConfig
