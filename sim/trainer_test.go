@@ -162,10 +162,8 @@ func TestWeightFloor(t *testing.T) {
 		c := cfg
 		c.WeightFloor = f
 		fl := newTestTrainer(t, g, c, 7)
-		essIW, essFl := iw.normalizeWeights(), 0.0
 		fl.prepareBatch()
-		essFl = fl.normalizeWeights()
-		if essIW != essFl {
+		if essIW, essFl := iw.normalizeWeights(), fl.normalizeWeights(); essIW != essFl {
 			t.Errorf("floor %v: nESS %v, want the unfloored weights' %v", f, essFl, essIW)
 		}
 		for g := range cfg.Groups {

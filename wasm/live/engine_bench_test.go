@@ -50,7 +50,11 @@ func BenchmarkEngineToCoverage(b *testing.B) {
 					}
 					wall := time.Since(start).Seconds()
 					if reached == 0 {
-						b.Logf("not every mode within %v: %d of %d", limit, p.eval.Covered, p.eval.Modes)
+						if p.eval != nil {
+							b.Logf("not every mode within %v: %d of %d", limit, p.eval.Covered, p.eval.Modes)
+						} else {
+							b.Logf("no quality check within %v", limit)
+						}
 						reached = wall
 					}
 					b.ReportMetric(reached, "s-to-all-modes")

@@ -537,8 +537,8 @@ func fmtSeeds(seeds []uint64) string {
 func defaultSettings(ts []targetReport) string {
 	var flat, particles bool
 	for _, tr := range ts {
-		t, err := targets.Lookup(tr.Target)
-		if _, ok := t.(targets.ParticleSystem); ok && err == nil {
+		t, _ := targets.Lookup(tr.Target) // nil for an unknown name: counted as 2-D
+		if _, ok := t.(targets.ParticleSystem); ok {
 			particles = true
 		} else {
 			flat = true
