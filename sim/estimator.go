@@ -140,15 +140,21 @@ func (e *MCEstimator) Estimate(score, x []float64, sigma float64, rng *rand.Rand
 // clipScore scales score down to norm e.clip: per particle for particle
 // systems, as one vector otherwise.
 func (e *MCEstimator) clipScore(score []float64) {
-	if e.clip <= 0 {
-		return
-	}
 	block := len(score)
 	if e.particles > 0 {
 		block = e.spatialDim
 	}
-	for i := 0; i < len(score); i += block {
-		clipNorm(score[i:i+block], e.clip)
+	clipBlocks(score, e.clip, block)
+}
+
+// clipBlocks scales every consecutive block of v (len(v) a multiple of block)
+// down to norm at most c; c ≤ 0 leaves v unchanged.
+func clipBlocks(v []float64, c float64, block int) {
+	if c <= 0 {
+		return
+	}
+	for i := 0; i < len(v); i += block {
+		clipNorm(v[i:i+block], c)
 	}
 }
 
