@@ -2,6 +2,7 @@ package targets
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -107,6 +108,7 @@ func TestParticleHelpersPanic(t *testing.T) {
 		{"batch_size", func() { LogProbScoreBatch(NewDW4(), make([]float64, 2), nil, make([]float64, 8)) }},
 		{"score_size", func() { NewDW4().Score(make([]float64, 3), make([]float64, 8)) }},
 		{"energy_batch_size", func() { EnergyBatch(NewDW4(), nil, make([]float64, 7)) }},
+		{"symmetrize_length", func() { Symmetrize(make([]float64, 7), 2, 2, newRNG(1)) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,4 +206,110 @@ func matMul(p, q []float64, d int) []float64 {
 		}
 	}
 	return m
+}
+
+// TestSymmetrize checks that the random rotation and relabelling keeps every
+// pairwise distance, the energy and the zero centre of mass of reference
+// configurations, that the matrices are orthogonal, and that copies of one
+// DW-4 configuration end up isotropic with every particle equally likely
+// under each label.
+func TestSymmetrize(t *testing.T) {
+	rng := newRNG(21)
+	for _, name := range []string{"dw4", "lj13"} {
+		tg := mustLookup(t, name)
+		n, sd := tg.(ParticleSystem).Particles()
+		ref, err := tg.(Referenced).Reference("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := tg.Dim()
+		x := append([]float64(nil), ref[:5*d]...)
+		Symmetrize(x, n, sd, rng)
+		for r := range 5 {
+			a, b := ref[r*d:(r+1)*d], x[r*d:(r+1)*d]
+			if ea, eb := tg.LogProb(a), tg.LogProb(b); math.Abs(ea-eb) > 1e-9*math.Max(1, math.Abs(ea)) {
+				t.Errorf("%s row %d: log π %v became %v", name, r, ea, eb)
+			}
+			da, db := PairDistances(nil, a, n, sd), PairDistances(nil, b, n, sd)
+			slices.Sort(da)
+			slices.Sort(db)
+			for i := range da {
+				if math.Abs(da[i]-db[i]) > 1e-12*(1+da[i]) {
+					t.Fatalf("%s row %d: sorted pair distances changed: %v vs %v", name, r, da[i], db[i])
+				}
+			}
+			for c := range sd {
+				var s float64
+				for i := range n {
+					s += b[i*sd+c]
+				}
+				if math.Abs(s) > 1e-12 {
+					t.Errorf("%s row %d: centre of mass coordinate %d moved to %g", name, r, c, s/float64(n))
+				}
+			}
+		}
+		q := make([]float64, sd*sd)
+		randomOrthogonal(q, sd, rng)
+		for i := range sd {
+			for j := range sd {
+				var dot float64
+				for k := range sd {
+					dot += q[i*sd+k] * q[j*sd+k]
+				}
+				want := 0.0
+				if i == j {
+					want = 1
+				}
+				if math.Abs(dot-want) > 1e-12 {
+					t.Errorf("%s: (Q Qᵀ)[%d][%d] = %v", name, i, j, dot)
+				}
+			}
+		}
+	}
+
+	dw := mustLookup(t, "dw4")
+	ref, _ := dw.(Referenced).Reference("test")
+	one := ref[:8]
+	norms := make([]float64, 4)
+	var r2 float64
+	for p := range 4 {
+		norms[p] = math.Hypot(one[2*p], one[2*p+1])
+		r2 += norms[p] * norms[p] / 4
+	}
+	const copies = 20000
+	x := make([]float64, 0, copies*8)
+	for range copies {
+		x = append(x, one...)
+	}
+	Symmetrize(x, 4, 2, rng)
+	var m [2]float64
+	var cov [3]float64 // xx, xy, yy of particle 0
+	var which [4]int
+	for r := range copies {
+		px, py := x[r*8], x[r*8+1]
+		m[0] += px / copies
+		m[1] += py / copies
+		cov[0] += px * px / copies
+		cov[1] += px * py / copies
+		cov[2] += py * py / copies
+		h := math.Hypot(px, py)
+		for p, nm := range norms {
+			if math.Abs(h-nm) < 1e-9 {
+				which[p]++
+			}
+		}
+	}
+	se := math.Sqrt(r2 / 2 / copies)
+	t.Logf("particle 0: mean (%.3f, %.3f), second moments %.3f %.3f %.3f (want %.3f, 0, %.3f), labels %v", m[0], m[1], cov[0], cov[1], cov[2], r2/2, r2/2, which)
+	if math.Abs(m[0]) > 5*se || math.Abs(m[1]) > 5*se {
+		t.Errorf("particle 0's mean position (%v, %v), want 0 ± %.3f", m[0], m[1], 5*se)
+	}
+	if math.Abs(cov[0]-r2/2) > 0.05*r2 || math.Abs(cov[2]-r2/2) > 0.05*r2 || math.Abs(cov[1]) > 0.05*r2 {
+		t.Errorf("particle 0's second moments %v, want isotropic %v", cov, r2/2)
+	}
+	for p, c := range which {
+		if math.Abs(float64(c)/copies-0.25) > 0.015 {
+			t.Errorf("label 0 holds original particle %d in %d of %d copies, want a quarter", p, c, copies)
+		}
+	}
 }
