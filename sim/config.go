@@ -71,6 +71,11 @@ type Config struct {
 	// current network and pushes into the buffer.
 	RefreshEvery int `json:"refresh_every"`
 	RefreshSize  int `json:"refresh_size"`
+	// RefreshMALA, an experiment, corrects every refresh's samples with
+	// this many MALA steps (sim.MALA, drift clipped to ScoreClip) before
+	// they enter the buffer; 0, the default, is the paper's buffer of the
+	// sampler's own samples.
+	RefreshMALA int `json:"refresh_mala,omitempty"`
 	// Sampler is the reverse-SDE sampler of refreshes and evaluations.
 	Sampler SamplerConfig `json:"sampler"`
 	// InitBuffer is how the buffer starts: "prior" (samples of N(0, h(1) I))
@@ -264,6 +269,8 @@ func (c Config) Validate(t targets.Target) error {
 		return fmt.Errorf("sim: λ floor %v must be ≥ 0 and finite", c.LambdaFloor)
 	case c.BufferSize < 2 || c.BufferSize > 10_000_000:
 		return fmt.Errorf("sim: buffer size %d out of range [2, 10000000]", c.BufferSize)
+	case c.RefreshMALA < 0 || c.RefreshMALA > 1_000_000:
+		return fmt.Errorf("sim: %d refresh MALA steps out of range [0, 1000000]", c.RefreshMALA)
 	case !(c.WeightFloor >= 0 && c.WeightFloor <= 1):
 		return fmt.Errorf("sim: weight floor %v out of range [0, 1]", c.WeightFloor)
 	case !(c.DefensiveShare >= 0 && c.DefensiveShare < 1):

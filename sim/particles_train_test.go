@@ -3,6 +3,7 @@ package sim
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"iwsm/targets"
@@ -165,5 +166,52 @@ func TestLJEstimatorAtCoincidentParticles(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRefreshMALA checks the refresh corrector experiment on DW-4: with
+// RefreshMALA the samples a refresh pushes into the buffer come out of the
+// corrector (an untrained network's samples relax to far lower energies),
+// the energy evaluations it costs are counted, and a negative count is
+// rejected.
+func TestRefreshMALA(t *testing.T) {
+	dw, err := targets.Lookup("dw4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := dw.Dim()
+	refreshed := func(steps int) (meanEnergy float64, evals int64) {
+		cfg := smallParticleConfig(dw, true)
+		cfg.RefreshMALA = steps
+		tr, err := NewTrainer(dw, cfg, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		before := tr.EnergyEvals()
+		if err := tr.Refresh(); err != nil {
+			t.Fatal(err)
+		}
+		b := tr.Buffer()
+		start := (b.Defensive() + cfg.RefreshSize) * d // after the initial prior samples
+		newest := b.Rows()[start : start+cfg.RefreshSize*d]
+		for _, e := range targets.EnergyBatch(dw, nil, newest) {
+			meanEnergy += e / float64(cfg.RefreshSize)
+		}
+		return meanEnergy, tr.EnergyEvals() - before
+	}
+	plain, plainEvals := refreshed(0)
+	corrected, correctedEvals := refreshed(300)
+	t.Logf("mean energy of a refresh: %.3g plain, %.3g after 300 MALA steps", plain, corrected)
+	if !(corrected < plain-5) || corrected > -10 {
+		t.Errorf("mean energy %v after the corrector, %v without: want relaxed samples", corrected, plain)
+	}
+	if got, want := correctedEvals-plainEvals, int64(301*16); got != want {
+		t.Errorf("the corrector added %d energy evaluations, want %d", got, want)
+	}
+	bad := smallParticleConfig(dw, true)
+	bad.RefreshMALA = -1
+	if err := bad.Validate(dw); err == nil || !strings.Contains(err.Error(), "refresh MALA") {
+		t.Errorf("RefreshMALA -1: %v", err)
 	}
 }

@@ -41,13 +41,22 @@ func (tr *Trainer) initBuffer() error {
 	return nil
 }
 
-// Refresh generates RefreshSize samples with the current network, pushes
-// them into the buffer (the oldest go) and redraws the defensive samples.
+// Refresh generates RefreshSize samples with the current network, corrects
+// them with RefreshMALA MALA steps if set, pushes them into the buffer (the
+// oldest go) and redraws the defensive samples.
 // Step calls it every RefreshEvery steps.
 func (tr *Trainer) Refresh() error {
 	x, err := tr.Sample(tr.cfg.RefreshSize, tr.rng)
 	if err != nil {
 		return err
+	}
+	if steps := tr.cfg.RefreshMALA; steps > 0 {
+		mala := DefaultMALAConfig(tr.cfg.ScoreClip)
+		mala.Steps = steps
+		if _, err := MALA(tr.target, x, mala, tr.rng); err != nil {
+			return err
+		}
+		tr.evals += int64(steps+1) * int64(tr.cfg.RefreshSize)
 	}
 	if skipped := tr.buf.Push(x); skipped > 0 && skipped == tr.cfg.RefreshSize {
 		return fmt.Errorf("sim: refresh at step %d: every sample was non-finite", tr.step)

@@ -18,6 +18,7 @@ type knobs struct {
 	lr, ema                   float64
 	weights                   bool
 	defensive, weightFloor    float64
+	refreshMALA               int
 	buffer, subset            int
 	refreshEvery, refreshSize int
 	sdeSteps                  int
@@ -55,6 +56,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 	fs.IntVar(&k.subset, "subset", 0, "evaluate the proposal density over this many random buffer rows; 0 is exact"+def(d.ProposalSubset))
 	fs.IntVar(&k.refreshEvery, "refresh-every", 0, "gradient steps M between buffer refreshes"+def(d.RefreshEvery))
 	fs.IntVar(&k.refreshSize, "refresh-size", 0, "samples each refresh pushes into the buffer"+def(d.RefreshSize))
+	fs.IntVar(&k.refreshMALA, "refresh-mala", 0, "an experiment: MALA steps on the target's energy applied to every refresh's samples before they enter the buffer; 0 is the paper's buffer (default 0)")
 	fs.IntVar(&k.sdeSteps, "sde-steps", 0, "reverse-SDE steps of refreshes and evaluations"+def(d.Sampler.Steps))
 	fs.Float64Var(&k.eta, "eta", 0, "diffusion scale η of the reverse SDE"+def(d.Sampler.Eta))
 	fs.StringVar(&k.integrator, "integrator", "", "reverse-process step: em (Euler–Maruyama) or heun"+def(d.Sampler.Integrator))
@@ -105,6 +107,8 @@ func (k *knobs) apply(cfg *sim.Config, t targets.Target, set map[string]bool) er
 			cfg.RefreshEvery = k.refreshEvery
 		case "refresh-size":
 			cfg.RefreshSize = k.refreshSize
+		case "refresh-mala":
+			cfg.RefreshMALA = k.refreshMALA
 		case "sde-steps":
 			cfg.Sampler.Steps = k.sdeSteps
 		case "eta":
