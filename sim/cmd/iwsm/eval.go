@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"iwsm/sim"
+	"iwsm/targets"
 )
 
 // evalOpts are the flags of "iwsm eval".
@@ -16,6 +18,7 @@ type evalOpts struct {
 	target, samples string
 	seed            uint64
 	json            bool
+	mala            malaOpts
 }
 
 func evalFlags() (*flag.FlagSet, *evalOpts) {
@@ -25,6 +28,7 @@ func evalFlags() (*flag.FlagSet, *evalOpts) {
 	fs.StringVar(&o.samples, "samples", "", "CSV of samples, one row of d numbers each (required)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the reference samples")
 	fs.BoolVar(&o.json, "json", false, "print the metrics as one JSON object")
+	addMALAFlags(fs, &o.mala)
 	return fs, o
 }
 
@@ -35,6 +39,9 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if o.samples == "" {
 		return usageErr("-samples is required (see \"iwsm eval -h\")")
+	}
+	if err := o.mala.validate(); err != nil {
+		return err
 	}
 	t, err := lookupTarget(o.target)
 	if err != nil {
@@ -51,12 +58,52 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return asUsage(err)
 	}
+	if o.mala.steps == 0 {
+		if o.json {
+			return json.NewEncoder(stdout).Encode(newMetricsRecord(m))
+		}
+		fmt.Fprintf(stdout, "%s: %d samples from %s against %d fresh reference samples (seed %d)\n",
+			t.Name(), m.N, o.samples, m.N, o.seed)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		writeMetricsTable(tw, []sim.Metrics{m})
+		return tw.Flush()
+	}
+	return evalCorrected(t, x, m, o, stdout)
+}
+
+// evalCorrected runs the MALA corrector on the samples x, whose metrics are
+// before, evaluates them again against the same reference and prints both,
+// side by side or as one JSON object {"before", "after", "mala"}.
+func evalCorrected(t targets.Target, x []float64, before sim.Metrics, o *evalOpts, stdout io.Writer) error {
+	var log bytes.Buffer
+	st, err := o.mala.correct(t, x, sim.DefaultConfig(t).ScoreClip, o.seed, &log)
+	if err != nil {
+		return asUsage(err)
+	}
+	after, _, err := evaluateSamples(t, x, o.seed, 0)
+	if err != nil {
+		return asUsage(err)
+	}
 	if o.json {
-		return json.NewEncoder(stdout).Encode(newMetricsRecord(m))
+		return json.NewEncoder(stdout).Encode(struct {
+			Before *metricsRecord `json:"before"`
+			After  *metricsRecord `json:"after"`
+			MALA   malaRecord     `json:"mala"`
+		}{newMetricsRecord(before), newMetricsRecord(after), newMALARecord(o.mala, st)})
 	}
 	fmt.Fprintf(stdout, "%s: %d samples from %s against %d fresh reference samples (seed %d)\n",
-		t.Name(), m.N, o.samples, m.N, o.seed)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	writeMetricsTable(tw, []sim.Metrics{m})
-	return tw.Flush()
+		t.Name(), before.N, o.samples, before.N, o.seed)
+	fmt.Fprint(stdout, log.String())
+	for _, c := range []struct {
+		title string
+		m     sim.Metrics
+	}{{"as read", before}, {fmt.Sprintf("after %d MALA steps", o.mala.steps), after}} {
+		fmt.Fprintf(stdout, "\n%s\n", c.title)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		writeMetricsTable(tw, []sim.Metrics{c.m})
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

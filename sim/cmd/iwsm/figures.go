@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -30,6 +31,7 @@ var variantColors = map[string]color.Color{
 	"iwsm-def0": color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
 	"idem-def0": color.RGBA{0xd6, 0x27, 0x28, 0xff}, // red
 	"exact":     color.RGBA{0x55, 0x55, 0x55, 0xff}, // grey
+	"exact-sym": color.RGBA{0xaa, 0xaa, 0xaa, 0xff}, // light grey
 }
 
 // fallbackColors colour series whose names have no fixed colour.
@@ -49,6 +51,9 @@ var figureLabels = map[string]string{
 
 // figureLabel returns the legend label of a series.
 func figureLabel(name string) string {
+	if base, ok := strings.CutSuffix(name, malaSuffix); ok {
+		return figureLabel(base) + " + MALA"
+	}
 	if l, ok := figureLabels[name]; ok {
 		return l
 	}
@@ -57,7 +62,7 @@ func figureLabel(name string) string {
 
 // seriesColor returns the colour of a named series, the i-th of its figure.
 func seriesColor(name string, i int) color.Color {
-	if c, ok := variantColors[name]; ok {
+	if c, ok := variantColors[strings.TrimSuffix(name, malaSuffix)]; ok {
 		return c
 	}
 	return fallbackColors[i%len(fallbackColors)]

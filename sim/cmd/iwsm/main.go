@@ -39,8 +39,8 @@ const usageText = `iwsm: Importance Weighted Score Matching (IW-SM) and iDEM dif
 
 Usage:
   iwsm train     -target gmm40 -method iwsm|idem -seed 1 (-steps N | -budget 5m) [-out model.ckpt] [-json] [knobs]
-  iwsm sample    -model model.ckpt -n 1000 [-seed 1] [-sde-steps N] [-out samples.csv]
-  iwsm eval      -target gmm40 -samples samples.csv [-seed 1] [-json]
+  iwsm sample    -model model.ckpt -n 1000 [-seed 1] [-sde-steps N] [-mala N] [-out samples.csv]
+  iwsm eval      -target gmm40 -samples samples.csv [-seed 1] [-mala N] [-json]
   iwsm weights   -model model.ckpt [-sigma 0.1] [-steps 200] [-seed 1]
   iwsm reproduce [-budget 5m] [-seeds 3] [-out results] [-targets gmm40,gmm120] [-resume] [knobs]
   iwsm help [command]
@@ -188,19 +188,22 @@ outside, mode_tv (mixtures) or e_w2, dist_tv (particle systems). Without
 
 Knob flags override the target's defaults (sim.DefaultConfig) only when given.
 `,
-	"sample": `Usage: iwsm sample -model model.ckpt [-n 1000] [-seed 1] [-sde-steps N] [-out samples.csv]
+	"sample": `Usage: iwsm sample -model model.ckpt [-n 1000] [-seed 1] [-sde-steps N] [-mala N] [-out samples.csv]
 
 Loads a checkpoint written by "iwsm train -out", rebuilds its noise schedule
 and sampler settings from the checkpoint's metadata, and draws n samples with
 the reverse SDE. Writes CSV (header x0,x1,...; one row per sample, full
-float64 precision) to -out or stdout.
+float64 precision) to -out or stdout. With -mala N the samples then take N
+Metropolis-adjusted Langevin steps on the target's energy (sim.MALA), a
+corrector that is not part of IW-SM or iDEM.
 `,
-	"eval": `Usage: iwsm eval -target gmm40 -samples samples.csv [-seed 1] [-json]
+	"eval": `Usage: iwsm eval -target gmm40 -samples samples.csv [-seed 1] [-mala N] [-json]
 
 Reads n samples from CSV (an optional header row, then one row of d numbers
 per sample) and compares them with n fresh reference samples of the target:
 x-W2, MMD, and mode coverage (mixtures) or E-W2 and the interatomic-distance
-TV (particle systems).
+TV (particle systems). With -mala N it also applies N steps of the MALA
+corrector (sim.MALA) to the samples and reports the metrics before and after.
 `,
 	"weights": `Usage: iwsm weights -model model.ckpt [-sigma 0.1] [-steps 200] [-fill 2000] [-seed 1]
 
@@ -221,7 +224,10 @@ the final network on -eval-batches batches of -eval-n samples against
 independent references. Writes <out>/runs/<target>-<variant>-seed<k>.jsonl,
 .csv (final samples), .ckpt and .json (summary, written last), then
 <out>/RESULTS.md, <out>/results.json and the PNG figures in <out>/figures/.
-With -resume, runs whose summary exists are not trained again.
+With -resume, runs whose summary exists are not trained again. With -mala N
+every finished run's final batches are drawn again from its checkpoint (the
+same samples) and corrected by N MALA steps on the target's energy; the
+table gets "+ MALA" rows (with -report-only, without training anything).
 Knob flags apply to every run.
 `,
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"iwsm/sim"
+	"iwsm/targets"
 )
 
 // tinyKnobs make a training run take milliseconds: a small network, few
@@ -91,6 +92,9 @@ func TestUsageErrors(t *testing.T) {
 		{"sample garbage", []string{"sample", "-model", garbage}, "not a checkpoint"},
 		{"sample wrong target", []string{"sample", "-model", ckpt, "-target", "gmm120"}, "was trained on gmm40, not gmm120"},
 		{"sample bad n", []string{"sample", "-model", ckpt, "-n", "0"}, "-n 0 out of range"},
+		{"sample bad MALA steps", []string{"sample", "-model", ckpt, "-mala", "-1"}, "-1 MALA steps out of range"},
+		{"eval bad MALA step", []string{"eval", "-samples", single, "-mala", "10", "-mala-step", "NaN"}, "MALA step size NaN must be positive"},
+		{"reproduce bad MALA steps", []string{"reproduce", "-mala", "-5"}, "-5 MALA steps out of range"},
 		{"eval without samples", []string{"eval"}, "-samples is required"},
 		{"eval missing file", []string{"eval", "-samples", missing}, "no such file"},
 		{"eval short row", []string{"eval", "-samples", shortRow}, "line 3: 1 column, want 2"},
@@ -274,6 +278,66 @@ func TestTrainSampleEval(t *testing.T) {
 	code, stdout, _ = runCLI(t, "eval", "-target", "gmm40", "-samples", samples)
 	if code != 0 || !strings.Contains(stdout, "x-W2") || !strings.Contains(stdout, "modes covered") {
 		t.Errorf("eval table:\n%s", stdout)
+	}
+	// The corrector: same SDE samples, then MALA steps, reported on stderr.
+	code, corrected, stderr := runCLI(t, "sample", "-model", ckpt, "-n", "40", "-seed", "7", "-mala", "20")
+	if code != 0 || !strings.Contains(stderr, "MALA corrector: 20 steps, acceptance") {
+		t.Errorf("sample -mala exited %d, stderr %q", code, stderr)
+	}
+	if corrected == string(written) {
+		t.Error("sample -mala 20 wrote the uncorrected samples")
+	}
+}
+
+// TestEvalMALA heats 200 DW-4 reference configurations with Gaussian noise
+// of standard deviation 0.3 and checks that "eval -mala" reports the heated
+// samples as read and, after the corrector, an E-W2 and a count above the
+// reference's highest energy back near those of exact samples.
+func TestEvalMALA(t *testing.T) {
+	dw, err := targets.Lookup("dw4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := dw.(targets.Referenced).Reference("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	x := append([]float64(nil), ref[len(ref)-n*8:]...)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range x {
+		x[i] += 0.3 * rng.NormFloat64()
+	}
+	targets.RemoveMeanBatch(x, 4, 2)
+	var buf bytes.Buffer
+	if err := writeCSV(&buf, x, 8); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "hot.csv", buf.Bytes())
+	code, stdout, stderr := runCLI(t, "eval", "-target", "dw4", "-samples", path, "-mala", "300", "-json")
+	if code != 0 {
+		t.Fatalf("eval -mala exited %d: %s", code, stderr)
+	}
+	var got struct {
+		Before, After *metricsRecord
+		MALA          malaRecord
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Before == nil || got.After == nil {
+		t.Fatalf("eval -mala -json: %v in %q", err, stdout)
+	}
+	t.Logf("E-W2 %.3g → %.3g, above the highest energy %d → %d, acceptance %.2f",
+		*got.Before.EW2, *got.After.EW2, *got.Before.High, *got.After.High, got.MALA.Acceptance)
+	if !(*got.Before.EW2 > 10) || !(*got.After.EW2 < 1) || *got.After.High > 2 {
+		t.Errorf("E-W2 %v → %v, above the highest energy %d → %d: want hot samples mended",
+			*got.Before.EW2, *got.After.EW2, *got.Before.High, *got.After.High)
+	}
+	if got.MALA.Steps != 300 || got.MALA.Acceptance < 0.3 || got.MALA.Acceptance > 0.9 {
+		t.Errorf("corrector record %+v", got.MALA)
+	}
+	code, stdout, _ = runCLI(t, "eval", "-target", "dw4", "-samples", path, "-mala", "300")
+	if code != 0 || !strings.Contains(stdout, "as read") || !strings.Contains(stdout, "after 300 MALA steps") ||
+		!strings.Contains(stdout, "MALA corrector: 300 steps") {
+		t.Errorf("eval -mala table:\n%s", stdout)
 	}
 }
 

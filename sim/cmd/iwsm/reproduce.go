@@ -39,6 +39,7 @@ type reproduceOpts struct {
 	noFigures   bool
 	quiet       bool
 	reportOnly  bool
+	mala        malaOpts
 	knobs       *knobs
 	flagSet     *flag.FlagSet
 	commandLine string
@@ -62,6 +63,7 @@ func reproduceFlags() (*flag.FlagSet, *reproduceOpts) {
 	f.Float64Var(&o.threshold, "w2-threshold", 5, "x-W2 of the \"time to quality\" criterion (with every mode covered)")
 	f.BoolVar(&o.noFigures, "no-figures", false, "do not draw the PNG figures")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	addMALAFlags(f, &o.mala)
 	o.knobs = addKnobs(f, false)
 	return f, o
 }
@@ -138,6 +140,9 @@ func cmdReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := checkEvalFlags(o.evalN, o.batches, 0); err != nil {
 		return err
 	}
+	if err := o.mala.validate(); err != nil {
+		return err
+	}
 	plan, targetList, err := o.plan(set)
 	if err != nil {
 		return err
@@ -190,6 +195,30 @@ func cmdReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		done[pr.name()] = s
 		fmt.Fprintf(stderr, "%s%s\n", label, runLine(s, o.threshold))
+	}
+	if o.mala.steps > 0 && !interrupted {
+		for _, pr := range plan {
+			s := done[pr.name()]
+			if s == nil {
+				continue
+			}
+			base := filepath.Join(runDir, pr.name())
+			label := fmt.Sprintf("%s %s seed %d: ", pr.target.Name(), pr.variant.name, pr.seed)
+			changed, err := correctRun(ctx, s, base, o.mala, stderr, label)
+			if err != nil {
+				fmt.Fprintf(stderr, "%sMALA corrector: %s\n", label, oneLine(err.Error()))
+				interrupted = ctx.Err() != nil
+				if interrupted {
+					break
+				}
+				continue
+			}
+			if changed {
+				if err := writeSummary(base+".json", s); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	rep, err := o.buildReport(plan, targetList, done, runDir, stderr)
 	if err != nil {
@@ -327,14 +356,19 @@ func (o *reproduceOpts) runOne(ctx context.Context, pr plannedRun, base, label s
 			s.FinalError = ""
 		}
 	}
-	if err := writeFileAtomic(base+".json", func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", " ")
-		return enc.Encode(s)
-	}); err != nil {
+	if err := writeSummary(base+".json", s); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// writeSummary writes a run summary as indented JSON.
+func writeSummary(path string, s *runSummary) error {
+	return writeFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(s)
+	})
 }
 
 // summarize turns a run's result into its summary.
@@ -450,14 +484,31 @@ func floorSamples(t targets.Target, n int, rng *rand.Rand) ([]float64, bool, err
 
 // floorSummary evaluates the target's own samples against the references
 // of a seed's final evaluation: the best any sampler can score.
-func floorSummary(t targets.Target, seed uint64, n, batches int) (*runSummary, []float64, error) {
+//
+// With symmetric set, for particle systems, every configuration is also
+// rotated and relabelled at random (targets.Symmetrize): still exact samples
+// of π, but without any orientation or labelling the reference set's
+// generator may have left in it, which no equivariant sampler reproduces.
+func floorSummary(t targets.Target, seed uint64, n, batches int, symmetric bool) (*runSummary, []float64, error) {
 	s := &runSummary{Target: t.Name(), Variant: "exact", Seed: seed}
+	ps, isParticles := t.(targets.ParticleSystem)
+	if symmetric {
+		if !isParticles {
+			return nil, nil, nil
+		}
+		s.Variant = "exact-sym"
+	}
 	var first []float64
 	var counts [][]int
 	for b := range batches {
-		x, ok, err := floorSamples(t, n, rand.New(rand.NewPCG(seed, streamExact|uint64(b))))
+		rng := rand.New(rand.NewPCG(seed, streamExact|uint64(b)))
+		x, ok, err := floorSamples(t, n, rng)
 		if err != nil || !ok {
 			return nil, nil, err
+		}
+		if symmetric {
+			np, sd := ps.Particles()
+			targets.Symmetrize(x, np, sd, rng)
 		}
 		m, c, err := evaluateSamples(t, x, seed, uint64(finalEvalIndex+b))
 		if err != nil {
@@ -472,6 +523,28 @@ func floorSummary(t targets.Target, seed uint64, n, batches int) (*runSummary, [
 	s.ModeCounts = meanCounts(counts)
 	s.ESS = jfloat(math.NaN())
 	return s, first, nil
+}
+
+// floors measures a target's floor (floorSummary) for every seed, and
+// returns the samples of the first batch.
+func (o *reproduceOpts) floors(t targets.Target, seeds []uint64, symmetric bool, stderr io.Writer) ([]*runSummary, []float64) {
+	var floors []*runSummary
+	var first []float64
+	for _, seed := range seeds {
+		s, x, err := floorSummary(t, seed, o.evalNFor(t), o.batches, symmetric)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s floor, seed %d: %v\n", t.Name(), seed, err)
+			break
+		}
+		if s == nil {
+			break
+		}
+		floors = append(floors, s)
+		if first == nil {
+			first = x
+		}
+	}
+	return floors, first
 }
 
 // buildReport aggregates the finished runs, measures the floors and draws
@@ -534,25 +607,20 @@ func (o *reproduceOpts) buildReport(plan []plannedRun, ts []targets.Target, done
 				tr.Rows = append(tr.Rows, aggregate(runs, o.threshold))
 			}
 		}
-		var floors []*runSummary
-		var floorX []float64
-		for _, seed := range rep.Settings.Seeds {
-			s, x, err := floorSummary(t, seed, o.evalNFor(t), o.batches)
-			if err != nil {
-				fmt.Fprintf(stderr, "%s floor, seed %d: %v\n", t.Name(), seed, err)
-				break
-			}
-			if s == nil {
-				break
-			}
-			floors = append(floors, s)
-			if floorX == nil {
-				floorX = x
+		for _, v := range variants {
+			if runs := correctedRuns(byVariant[v]); len(runs) > 0 {
+				tr.Rows = append(tr.Rows, aggregate(runs, o.threshold))
+				rep.Settings.MALASteps = runs[0].MALA.Steps
 			}
 		}
+		floors, floorX := o.floors(t, rep.Settings.Seeds, false, stderr)
 		if len(floors) > 0 {
 			row := aggregate(floors, o.threshold)
 			tr.Floor = &row
+		}
+		if symFloors, _ := o.floors(t, rep.Settings.Seeds, true, stderr); len(symFloors) > 0 {
+			row := aggregate(symFloors, o.threshold)
+			tr.SymmetricFloor = &row
 		}
 		if !o.noFigures && len(tr.Rows) > 0 {
 			figs, err := o.drawFigures(t, variants, byVariant, floors, floorX, runDir, tr)
@@ -644,6 +712,9 @@ func (o *reproduceOpts) drawFigures(t targets.Target, variants []string, byVaria
 	var refs []refLine
 	if tr.Floor != nil {
 		refs = append(refs, refLine{Label: fmt.Sprintf("floor, measured (%.2f)", float64(tr.Floor.W2.Mean)), Y: float64(tr.Floor.W2.Mean), Color: variantColors["exact"]})
+	}
+	if tr.SymmetricFloor != nil {
+		refs = append(refs, refLine{Label: fmt.Sprintf("symmetric floor, measured (%.2f)", float64(tr.SymmetricFloor.W2.Mean)), Y: float64(tr.SymmetricFloor.W2.Mean), Color: variantColors["exact-sym"]})
 	}
 	pub, hasPub := publishedIDEM[name]
 	if hasPub {
@@ -758,6 +829,12 @@ func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byV
 		}
 	}
 	var ePanels, dPanels []histPanel
+	type histSource struct {
+		variant string
+		x       []float64
+		batch   *metricsRecord
+	}
+	var corrected []histSource // after the variants' own panels
 	seedShown := uint64(0)
 	addPanels := func(v, label string, x []float64, b *metricsRecord) {
 		var eNote, dNote string
@@ -796,6 +873,16 @@ func (o *reproduceOpts) particleFigures(t targets.Target, variants []string, byV
 			b = s.Batches[0]
 		}
 		addPanels(v, "", x, b)
+		if len(s.Corrected) > 0 {
+			if xc, err := readCSVFile(filepath.Join(runDir, fmt.Sprintf("%s-%s-seed%d%s", name, v, s.Seed, malaCSVSuffix)), d); err == nil {
+				corrected = append(corrected, histSource{v + malaSuffix, xc, s.Corrected[0]})
+			} else if firstErr == nil && !errors.Is(err, fs.ErrNotExist) {
+				firstErr = err
+			}
+		}
+	}
+	for _, c := range corrected {
+		addPanels(c.variant, "", c.x, c.batch)
 	}
 	if len(ePanels) == 0 {
 		return nil, firstErr

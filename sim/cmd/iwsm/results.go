@@ -43,6 +43,8 @@ type runSummary struct {
 	Knobs         []string         `json:"knobs,omitempty"`        // knob flags of the command that trained it
 	Command       string           `json:"command,omitempty"`      // the command that trained it
 	NoReference   bool             `json:"no_reference,omitempty"` // the target has no reference samples: no sample metrics
+	Corrected     []*metricsRecord `json:"corrected,omitempty"`    // the final batches after the MALA corrector (reproduce -mala)
+	MALA          *malaRecord      `json:"mala,omitempty"`         // the corrector's settings and statistics
 }
 
 // readSummary loads a run summary.
@@ -250,6 +252,7 @@ type reportSettings struct {
 	MixedKnobs    bool     `json:"mixed_knobs,omitempty"`  // the runs were trained with different knob flags
 	RunCommands   []string `json:"run_commands,omitempty"` // the commands that trained the runs, when not this one
 	Missing       []string `json:"missing,omitempty"`      // runs not finished
+	MALASteps     int      `json:"mala_steps,omitempty"`   // MALA steps of the "+ MALA" rows, when there are any
 }
 
 // publishedRow is a published figure to compare against (METHOD.md).
@@ -286,12 +289,15 @@ type figureRef struct {
 
 // targetReport is the section of one target.
 type targetReport struct {
-	Target    string         `json:"target"`
-	Dim       int            `json:"dim"`
-	Rows      []rowResult    `json:"rows"`
-	Floor     *rowResult     `json:"floor,omitempty"` // exact samples (or validation set) vs the same references
-	Published []publishedRow `json:"published,omitempty"`
-	Figures   []figureRef    `json:"figures,omitempty"`
+	Target string      `json:"target"`
+	Dim    int         `json:"dim"`
+	Rows   []rowResult `json:"rows"`
+	Floor  *rowResult  `json:"floor,omitempty"` // exact samples (or validation set) vs the same references
+	// SymmetricFloor is the floor with every configuration rotated and
+	// relabelled at random (particle systems).
+	SymmetricFloor *rowResult     `json:"symmetric_floor,omitempty"`
+	Published      []publishedRow `json:"published,omitempty"`
+	Figures        []figureRef    `json:"figures,omitempty"`
 	// NoReference marks a target without reference samples (LJ-55): its
 	// rows report training figures only.
 	NoReference bool `json:"no_reference,omitempty"`
@@ -343,9 +349,16 @@ var variantLabels = map[string]string{
 	"iwsm-def0": "IW-SM, defensive share 0",
 	"idem-def0": "iDEM, defensive share 0",
 	"exact":     "exact samples (floor, measured here)",
+	"exact-sym": "exact samples, rotated and relabelled at random (symmetric floor, measured here)",
 }
 
+// isFloor reports whether a row holds exact samples rather than a method's.
+func isFloor(variant string) bool { return variant == "exact" || variant == "exact-sym" }
+
 func variantLabel(v string) string {
+	if base, ok := strings.CutSuffix(v, malaSuffix); ok {
+		return variantLabel(base) + " + MALA"
+	}
 	if l, ok := variantLabels[v]; ok {
 		return l
 	}
@@ -383,6 +396,9 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 	default:
 		p("Settings: %s.\n\n", defaultSettings(rep.Targets))
 	}
+	if st.MALASteps > 0 {
+		p("Rows \"+ MALA\" are the same final samples after %d steps of a Metropolis-adjusted Langevin corrector on the target's energy (`sim.MALA`: drift clipped like Ŝ, step size tuned towards acceptance 0.574 over the first half of the steps), applied by `reproduce -mala %d`. The corrector is not part of IW-SM or iDEM, whose own samples are the rows without it; it leaves π invariant, so it can only move samples towards π. Their nESS and steps are those of the same runs.\n\n", st.MALASteps, st.MALASteps)
+	}
 	if len(st.RunCommands) > 0 {
 		p("The runs were trained by\n\n```\n%s\n```\n\n", strings.Join(st.RunCommands, "\n"))
 	}
@@ -395,8 +411,10 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 			p("Evaluated on batches of %d samples (the benchmark's size for %s), each against as many reference samples.\n\n", tr.EvalN, tr.Target)
 		}
 		rows := slices.Clone(tr.Rows)
-		if tr.Floor != nil {
-			rows = append(rows, *tr.Floor)
+		for _, f := range []*rowResult{tr.Floor, tr.SymmetricFloor} {
+			if f != nil {
+				rows = append(rows, *f)
+			}
 		}
 		modes, energy := false, false
 		for _, r := range rows {
@@ -419,7 +437,7 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 					cov = fmt.Sprintf("%s / %d (%d)", fmtStat(r.Covered, "%.1f"), r.Modes, r.CoveredMin)
 				}
 				ttq := "—"
-				if r.Variant != "exact" {
+				if !isFloor(r.Variant) {
 					ttq = fmtTime(r.TimeToQuality, r.Seeds)
 				}
 				cells = append(cells, cov, fmtStat(r.ModeTV, "%.3f"), ttq)
@@ -428,7 +446,7 @@ func writeResultsMarkdown(w io.Writer, rep *report) error {
 				cells = append(cells, fmtStat(r.EW2, "%.3g"), fmtStat(r.DistTV, "%.3f"))
 			}
 			ess, steps := "—", "—"
-			if r.Variant != "exact" {
+			if !isFloor(r.Variant) {
 				ess, steps = fmtStat(r.ESS, "%.3f"), fmtStat(r.Steps, "%.0f")
 			}
 			cells = append(cells, ess, steps, fmt.Sprint(r.Seeds))

@@ -235,7 +235,7 @@ func TestReproduceParticlesTiny(t *testing.T) {
 	}
 	out := t.TempDir()
 	args := append([]string{"reproduce", "-budget", "1m", "-steps", "4", "-seeds", "1", "-targets", "dw4,lj55",
-		"-ablations", "none", "-eval-n", "30", "-eval-batches", "2", "-evals", "2", "-out", out, "-quiet"}, tinyParticleKnobs...)
+		"-ablations", "none", "-eval-n", "30", "-eval-batches", "2", "-evals", "2", "-out", out, "-quiet", "-mala", "20"}, tinyParticleKnobs...)
 	code, stdout, stderr := runCLI(t, args...)
 	if code != 0 {
 		t.Fatalf("reproduce exited %d: %s", code, stderr)
@@ -252,7 +252,9 @@ func TestReproduceParticlesTiny(t *testing.T) {
 	}
 	for _, want := range []string{"## dw4", "| variant | x-W2 | MMD | E-W2 | distance TV |", "| iDEM re-run (published) | 2.05 ± 0.03 | — | 0.44 ± 0.15 |",
 		"exact samples (floor", "figures/energy-dw4.png", "figures/distances-dw4.png", "figures/ew2-dw4.png",
-		"## lj55", "lj55 has no reference samples here", "| iDEM re-run (published) | 16.14 ± 0.12 |"} {
+		"## lj55", "lj55 has no reference samples here", "| iDEM re-run (published) | 16.14 ± 0.12 |",
+		"| IW-SM + MALA |", "| iDEM + MALA |", "Rows \"+ MALA\" are the same final samples after 20 steps",
+		"| exact samples, rotated and relabelled at random (symmetric floor, measured here) |"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("RESULTS.md lacks %q", want)
 		}
@@ -272,6 +274,21 @@ func TestReproduceParticlesTiny(t *testing.T) {
 		t.Fatalf("results.json: %+v", rep.Targets)
 	}
 	dw, lj := rep.Targets[0], rep.Targets[1]
+	// The corrector draws the final batches again from the checkpoints: the
+	// same samples as the trainer's, or it warns.
+	if strings.Contains(stderr, "warning: batch") || strings.Count(stderr, "MALA steps (acceptance") != 4 {
+		t.Errorf("the corrector did not redraw the 4 dw4 batches faithfully:\n%s", stderr)
+	}
+	if len(dw.Rows) != 4 || dw.Rows[2].Variant != "iwsm+mala" || dw.Rows[2].EW2.N != 1 {
+		t.Errorf("dw4 rows: %+v", dw.Rows)
+	}
+	dw.Rows = dw.Rows[:2]
+	// The symmetric floor rotates and relabels the floor's own samples: the
+	// energies and pair distances, hence E-W2 and the distance TV, are the same.
+	if sf := dw.SymmetricFloor; sf == nil || lj.SymmetricFloor != nil || dw.Floor == nil ||
+		math.Abs(float64(sf.EW2.Mean-dw.Floor.EW2.Mean)) > 1e-9 || math.Abs(float64(sf.DistTV.Mean-dw.Floor.DistTV.Mean)) > 1e-12 {
+		t.Errorf("symmetric floors: dw4 %+v (floor %+v), lj55 %+v", dw.SymmetricFloor, dw.Floor, lj.SymmetricFloor)
+	}
 	if len(dw.Rows) != 2 || dw.Floor == nil || dw.NoReference || !dw.Rows[0].HasEnergy || dw.Rows[0].EW2.N != 1 {
 		t.Errorf("dw4 section: %+v", dw)
 	}
@@ -287,6 +304,9 @@ func TestReproduceParticlesTiny(t *testing.T) {
 				t.Errorf("lj55 %s seed %d: error %q (no reference is not an error)", r.Variant, s.Seed, s.Error)
 			}
 		}
+	}
+	if x, err := readCSVFile(filepath.Join(out, "runs", "dw4-iwsm-seed1"+malaCSVSuffix), 8); err != nil || len(x) != 30*8 {
+		t.Errorf("corrected samples: %d values, %v", len(x), err)
 	}
 	for _, f := range []string{"energy-dw4.png", "distances-dw4.png", "ew2-dw4.png", "w2-dw4.png", "ess-dw4.png", "ess-lj55.png"} {
 		checkPNG(t, filepath.Join(out, "figures", f), 0, 0)

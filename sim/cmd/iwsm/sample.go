@@ -24,6 +24,7 @@ type sampleOpts struct {
 	eta                float64
 	integrator         string
 	workers            int
+	mala               malaOpts
 }
 
 func sampleFlags() (*flag.FlagSet, *sampleOpts) {
@@ -38,6 +39,7 @@ func sampleFlags() (*flag.FlagSet, *sampleOpts) {
 	fs.StringVar(&o.out, "out", "", "CSV file to write (default: stdout)")
 	fs.StringVar(&o.target, "target", "", "target, for checkpoints whose metadata names none")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines evaluating the network; 0 is GOMAXPROCS")
+	addMALAFlags(fs, &o.mala)
 	return fs, o
 }
 
@@ -107,6 +109,9 @@ func cmdSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case o.workers < 0:
 		return usageErr("-workers must not be negative")
 	}
+	if err := o.mala.validate(); err != nil {
+		return err
+	}
 	m, err := loadModel(o.model, o.target)
 	if err != nil {
 		return err
@@ -131,9 +136,14 @@ func cmdSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := checkWritable(o.out); err != nil {
 		return err
 	}
-	x, err := sampleNet(ctx, m.net, m.cfg.Schedule, scfg, o.n, o.seed, o.workers)
+	x, err := sampleNet(ctx, m.net, m.cfg.Schedule, scfg, o.n, o.seed, streamEvalSamples, o.workers)
 	if err != nil {
 		return err
+	}
+	if o.mala.steps > 0 {
+		if _, err := o.mala.correct(m.target, x, m.cfg.ScoreClip, o.seed, stderr); err != nil {
+			return err
+		}
 	}
 	d := m.target.Dim()
 	if o.out == "" || o.out == "-" {
@@ -147,11 +157,12 @@ func cmdSample(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // sampleNet draws n samples from the network with the reverse process of
-// the schedule and sampler settings; the network's rows are evaluated on
-// workers goroutines. Cancelling ctx stops between SDE steps.
-func sampleNet(ctx context.Context, net sim.ScoreNet, sched sim.VESchedule, scfg sim.SamplerConfig, n int, seed uint64, workers int) ([]float64, error) {
+// the schedule and sampler settings, drawing its noise from stream (seed,
+// stream); the network's rows are evaluated on workers goroutines.
+// Cancelling ctx stops between SDE steps.
+func sampleNet(ctx context.Context, net sim.ScoreNet, sched sim.VESchedule, scfg sim.SamplerConfig, n int, seed, stream uint64, workers int) ([]float64, error) {
 	score := newShardedScore(net, n, workers)
-	s, err := sim.NewSampler(score, sched, net.Dim(), n, scfg, rand.New(rand.NewPCG(seed, streamEvalSamples)))
+	s, err := sim.NewSampler(score, sched, net.Dim(), n, scfg, rand.New(rand.NewPCG(seed, stream)))
 	if err != nil {
 		return nil, asUsage(err)
 	}
