@@ -74,7 +74,7 @@ func addKnobs(fs *flag.FlagSet, withWeights bool) *knobs {
 
 // knobNames lists the flag names addKnobs registers (without -weights).
 var knobNames = []string{"K", "groups", "group-size", "lr", "ema", "defensive", "weight-floor", "buffer", "subset",
-	"refresh-every", "refresh-size", "sde-steps", "eta", "integrator", "hidden", "embed", "blocks",
+	"refresh-every", "refresh-size", "refresh-mala", "sde-steps", "eta", "integrator", "hidden", "embed", "blocks",
 	"init-buffer", "init-steps", "score-clip", "sigma-min", "sigma-max", "workers"}
 
 // apply overrides the fields of cfg whose flags are in set, then validates

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -424,4 +426,16 @@ func TestEvaluationDoesNotPerturbTraining(t *testing.T) {
 			t.Fatalf("parameter %d: %v without evaluations, %v with", i, a[i], b[i])
 		}
 	}
+}
+
+// TestKnobNamesComplete: every flag addKnobs registers is in knobNames, so
+// that the summaries and reports name every setting a run was trained with.
+func TestKnobNamesComplete(t *testing.T) {
+	fs := flag.NewFlagSet("knobs", flag.ContinueOnError)
+	addKnobs(fs, true)
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name != "weights" && !slices.Contains(knobNames, f.Name) {
+			t.Errorf("knob -%s is missing from knobNames", f.Name)
+		}
+	})
 }
