@@ -61,11 +61,11 @@ func TestMALALeavesTargetInvariant(t *testing.T) {
 }
 
 // TestMALAMendsParticleClash puts two particles of an LJ-13 reference
-// configuration on top of each other (an energy of order 10³⁶) and, in a second copy,
-// 10⁻³ apart (10³²): the clashes an imperfect sampler produces; plus a row
-// of NaN: the clashes must end with a finite energy
-// within the reference's range and zero centre of mass, and the NaN row must
-// stay as it was without spreading NaN.
+// configuration on top of each other (an energy of order 10³⁶) and, in a
+// second copy, 10⁻³ apart (10³²): the clashes an imperfect sampler produces;
+// a third row is NaN. After 300 steps both clashes must be bound
+// configurations (negative energy) with zero centre of mass, and the NaN row
+// must stay as it was without spreading NaN.
 func TestMALAMendsParticleClash(t *testing.T) {
 	lj, err := targets.Lookup("lj13")
 	if err != nil {
