@@ -37,9 +37,16 @@ func (o malaOpts) config(clip float64) sim.MALAConfig {
 // validate reports bad corrector flags as a usage error before any work.
 func (o malaOpts) validate() error { return asUsage(o.config(0).Validate()) }
 
-// correct runs the corrector on x in place and reports what it did on w.
+// apply runs the corrector on x in place with the drift clipped to clip,
+// drawing from stream streamMALA|k of seed.
+func (o malaOpts) apply(t targets.Target, x []float64, clip float64, seed, k uint64) (sim.MALAStats, error) {
+	return sim.MALA(t, x, o.config(clip), rand.New(rand.NewPCG(seed, streamMALA|k)))
+}
+
+// correct runs the corrector on x in place (stream 0) and reports what it
+// did on w.
 func (o malaOpts) correct(t targets.Target, x []float64, clip float64, seed uint64, w io.Writer) (sim.MALAStats, error) {
-	st, err := sim.MALA(t, x, o.config(clip), rand.New(rand.NewPCG(seed, streamMALA)))
+	st, err := o.apply(t, x, clip, seed, 0)
 	if err != nil {
 		return st, err
 	}
@@ -109,7 +116,7 @@ func correctRun(ctx context.Context, s *runSummary, base string, o malaOpts, w i
 		if got, want := before.W2, float64(stored.W2); math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
 			fmt.Fprintf(w, "%swarning: batch %d drawn again has x-W2 %.6g, the stored one %.6g\n", label, b, got, want)
 		}
-		st, err := sim.MALA(m.target, x, o.config(m.cfg.ScoreClip), rand.New(rand.NewPCG(s.Seed, streamMALA|k)))
+		st, err := o.apply(m.target, x, m.cfg.ScoreClip, s.Seed, k)
 		if err != nil {
 			return false, err
 		}
