@@ -85,9 +85,14 @@ reproduce:
 clean:
 	rm -rf $(DIST) $(BIN)
 
-## pretrained: train the networks the app starts from (3 minutes each on one core)
-PRETRAIN_BUDGET ?= 3m
-PRETRAIN_2D     := gmm80 gmm120 rings manywell uneven
+## pretrained: train the networks the app starts from: the 2-D targets for 3 minutes each on
+## one core; the particle systems for a fixed number of steps: DW-4 the networks of
+## results/dw4-long (about 80 minutes each on one core), LJ-13 1,200 steps (about 16 minutes)
+PRETRAIN_BUDGET          ?= 3m
+PRETRAIN_2D              := gmm80 gmm120 rings manywell uneven
+PRETRAIN_DW4_STEPS_iwsm  ?= 11832
+PRETRAIN_DW4_STEPS_idem  ?= 11897
+PRETRAIN_LJ13_STEPS      ?= 1200
 pretrained:
 	@mkdir -p assets/pretrained
 	$(GO) build -o $(BIN)/iwsm ./sim/cmd/iwsm
@@ -98,4 +103,9 @@ pretrained:
 		done; \
 		$(BIN)/iwsm train -target gmm40 -method $$v -defensive 0 -seed 1 -budget $(PRETRAIN_BUDGET) -workers 1 -quiet \
 			-out assets/pretrained/gmm40-$$v-nodef.ckpt || exit 1; \
+		dw4steps=$(PRETRAIN_DW4_STEPS_idem); [ $$v = iwsm ] && dw4steps=$(PRETRAIN_DW4_STEPS_iwsm); \
+		$(BIN)/iwsm train -target dw4 -method $$v -seed 1 -steps $$dw4steps -eval-every 0 -quiet \
+			-out assets/pretrained/dw4-$$v.ckpt || exit 1; \
+		$(BIN)/iwsm train -target lj13 -method $$v -seed 1 -steps $(PRETRAIN_LJ13_STEPS) -eval-every 0 -quiet \
+			-out assets/pretrained/lj13-$$v.ckpt || exit 1; \
 	done

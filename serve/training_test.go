@@ -20,6 +20,10 @@ type trainStats struct {
 	FPS       float64 `json:"fps"`
 	Particles int     `json:"particles"`
 	Error     string  `json:"error"`
+	// Corrected counts the runs the MALA corrector relaxed, MALAAcceptance
+	// is the last one's acceptance (−1 before the first).
+	Corrected      int     `json:"corrected"`
+	MALAAcceptance float64 `json:"mala_acceptance"`
 }
 
 // measureSeconds is how long TestBrowserTrains may run: 120 s by default
@@ -149,6 +153,50 @@ func TestBrowserParticles(t *testing.T) {
 	}
 	t.Fatalf("no trained DW-4 quality check within 4 minutes: %+v", b.readStats(t))
 }
+
+// TestBrowserParticlesPretrained opens DW-4 with its shipped network and the
+// MALA corrector on: the worker fetches the network, and its first quality
+// check (before any training step) places the particles as a trained network
+// does; the page relaxes a run's final samples with the corrector.
+func TestBrowserParticlesPretrained(t *testing.T) {
+	b := startBrowser(t, 1280, 800)
+	b.open(t, "/app.html#target=dw4&seed=1&corrector=1")
+	b.waitRunning(t, "window.iwsmStatus")
+	start := time.Now()
+	var checked, corrected float64
+	var s trainStats
+	for time.Since(start) < 3*time.Minute && (checked == 0 || corrected == 0) {
+		s = b.readStats(t)
+		if s.Error != "" {
+			t.Fatalf("pane error: %s", s.Error)
+		}
+		if checked == 0 && s.W2 > 0 && s.EnergyW2 >= 0 {
+			checked = time.Since(start).Seconds()
+			t.Logf("dw4 pretrained: first check at step %d, x-W2 %.2f, E-W2 %.3g, %.1f s after the first frame", s.Step, s.W2, s.EnergyW2, checked)
+			if s.W2 >= untrainedDW4W2/2 {
+				t.Errorf("the shipped DW-4 network's first check: x-W2 %.2f, want under half an untrained network's %.2f", s.W2, untrainedDW4W2)
+			}
+		}
+		if corrected == 0 && s.Corrected > 0 {
+			corrected = time.Since(start).Seconds()
+			t.Logf("first corrected run %.1f s after the first frame, MALA acceptance %.2f", corrected, s.MALAAcceptance)
+			if !(s.MALAAcceptance > 0.3 && s.MALAAcceptance < 0.9) {
+				t.Errorf("MALA acceptance %.2f, want near 0.574", s.MALAAcceptance)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if checked == 0 || corrected == 0 {
+		t.Fatalf("within 3 minutes: quality check at %.0f s, corrected run at %.0f s (0: none); %+v", checked, corrected, s)
+	}
+	b.screenshot(t, "dw4-pretrained.png")
+	b.checkConsole(t)
+}
+
+// untrainedDW4W2 is the x-W2 of 128 DW-4 samples of an untrained network
+// against 128 of the test set, as the app's first check draws them
+// (TestShippedDW4Samples logs it).
+const untrainedDW4W2 = 7.41
 
 // logTransfer logs what the page has downloaded so far, from the browser's
 // resource timing: the bytes on the wire (compressed) and decoded, and the

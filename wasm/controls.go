@@ -199,8 +199,8 @@ func (g *Game) controls(x, y, w, rowH int) ([]*widget, int) {
 		targetName += " (edited)"
 	}
 	row(&widget{label: "target", value: targetName, key: "T",
-		prev: set(func(s *live.State) { s.Target, s.Modes = targetChoices.step(s.Target, -1, lessString), nil }),
-		next: set(func(s *live.State) { s.Target, s.Modes = targetChoices.step(s.Target, 1, lessString), nil })})
+		prev: set(func(s *live.State) { *s = s.WithTarget(targetChoices.step(s.Target, -1, lessString)) }),
+		next: set(func(s *live.State) { *s = s.WithTarget(targetChoices.step(s.Target, 1, lessString)) })})
 	row(&widget{label: "panes", value: layoutName(st.Method, st.Compare), key: "C",
 		prev: set(func(s *live.State) { *s = stepLayout(*s, -1) }),
 		next: set(func(s *live.State) { *s = stepLayout(*s, 1) })})
@@ -233,6 +233,10 @@ func (g *Game) controls(x, y, w, rowH int) ([]*widget, int) {
 	pre := &widget{label: "pretrained start", toggle: true, on: st.Pretrained,
 		action: set(func(s *live.State) { s.Pretrained = !s.Pretrained })}
 	row(pre)
+	if particles { // MALA on the energy at t = 0: a corrector, not part of either method
+		row(&widget{label: "MALA corrector", toggle: true, on: st.Corrector, key: "M",
+			action: set(func(s *live.State) { s.Corrector = !s.Corrector })})
+	}
 	layer := func(label, key string, p func(*live.Layers) *bool) *widget {
 		return &widget{label: label, toggle: true, on: *p(&st.Layers), key: key,
 			action: set(func(s *live.State) { *p(&s.Layers) = !*p(&s.Layers) })}

@@ -53,9 +53,14 @@ type paneStats struct {
 	W2        float64 `json:"w2"`
 	MMD       float64 `json:"mmd"`
 	EnergyW2  float64 `json:"e_w2"` // particle systems; −1 until known and for other targets
-	Evals     int64   `json:"energy_evals"`
-	Running   bool    `json:"running"`
-	Error     string  `json:"error,omitempty"`
+	// Corrected counts the runs whose final samples the MALA corrector
+	// relaxed (particle systems with State.Corrector); MALAAcceptance is the
+	// last one's acceptance rate, −1 before the first.
+	Corrected      int     `json:"corrected"`
+	MALAAcceptance float64 `json:"mala_acceptance"`
+	Evals          int64   `json:"energy_evals"`
+	Running        bool    `json:"running"`
+	Error          string  `json:"error,omitempty"`
 }
 
 // platform is what differs between the browser and the desktop.
@@ -211,7 +216,7 @@ func (g *Game) setState(s live.State) {
 	training := old.Target != s.Target || !slices.Equal(old.Modes, s.Modes) || old.Method != s.Method ||
 		old.Compare != s.Compare || old.Seed != s.Seed || old.Pretrained != s.Pretrained || old.K != s.K ||
 		old.LR != s.LR || old.Batch != s.Batch || old.Buffer != s.Buffer || old.Defensive != s.Defensive
-	drawing := old.Particles != s.Particles || old.Steps != s.Steps || old.Speed != s.Speed
+	drawing := old.Particles != s.Particles || old.Steps != s.Steps || old.Speed != s.Speed || old.Corrector != s.Corrector
 	if training || drawing {
 		if err := g.rebuild(training); err != nil {
 			g.say("cannot use these settings: " + err.Error())
@@ -301,7 +306,10 @@ func (g *Game) stats() []paneStats {
 		s := paneStats{Pane: i, Variant: p.view.Variant(), Frame: g.frame, T: p.snap.T, Runs: p.snap.Runs,
 			Step: r.Step, Seconds: r.Seconds, FPS: ebiten.ActualFPS(), Particles: p.snap.Particles,
 			Loss: r.Loss, ESS: r.ESS, Covered: -1, Modes: len(p.view.Modes()), W2: -1, MMD: -1, EnergyW2: -1,
-			Evals: r.EnergyEvals, Running: !g.paused, Error: r.Err}
+			Evals: r.EnergyEvals, Running: !g.paused, Error: r.Err, Corrected: p.mol.Corrected, MALAAcceptance: -1}
+		if p.mol.Corrected > 0 {
+			s.MALAAcceptance = p.mol.Acceptance
+		}
 		if r.Eval != nil {
 			s.Covered = r.Eval.Covered
 			if !math.IsNaN(r.Eval.W2) {
@@ -377,7 +385,11 @@ func (g *Game) exportCSV() {
 		}
 		b.WriteByte('\n')
 	}
-	g.offer(fmt.Sprintf("iwsm-%s-%s-samples.csv", g.state.Target, g.panes[0].view.Variant()), []byte(b.String()))
+	name := fmt.Sprintf("iwsm-%s-%s-samples", g.state.Target, g.panes[0].view.Variant())
+	if m := &g.panes[0].mol; m.Holding && m.Corrector > 0 && m.CorrectorErr == "" {
+		name += "-mala" // relaxed by the corrector, as the command line's -mala samples
+	}
+	g.offer(name+".csv", []byte(b.String()))
 }
 
 func (g *Game) exportCheckpoint() {
@@ -536,11 +548,16 @@ func (g *Game) drawStrip(screen *ebiten.Image, p *paneUI) {
 	title := variantName(p.view.Variant())
 	fillRect(screen, p.plot.x0+1, p.plot.y0+1, g.hud.width(title, 14*s)+16*s, 22*s, hudPanel)
 	g.hud.text(screen, title, p.plot.x0+8*s, p.plot.y0+4*s, 14*s, hudTitle)
-	phase := fmt.Sprintf("t = %.3f", p.snap.T)
-	if p.snap.Holding {
+	phase, phaseColor := fmt.Sprintf("t = %.3f", p.snap.T), hudText
+	switch {
+	case p.snap.Holding && p.mol.CorrectorErr != "":
+		phase, phaseColor = "t = 0: corrector failed: "+p.mol.CorrectorErr, hudBad
+	case p.snap.Holding && p.mol.Corrector > 0:
+		phase = fmt.Sprintf("t = 0 + %d MALA steps (acceptance %.2f)", p.mol.Corrector, p.mol.Acceptance)
+	case p.snap.Holding:
 		phase = "t = 0: samples"
 	}
-	g.hud.text(screen, phase, p.plot.x0+p.plot.size-g.hud.width(phase, 12*s)-8*s, p.plot.y0+6*s, 12*s, hudText)
+	g.hud.text(screen, phase, p.plot.x0+p.plot.size-g.hud.width(phase, 12*s)-8*s, p.plot.y0+6*s, 12*s, phaseColor)
 
 	textW := math.Min(w*0.5, 250*s)
 	if w < 380*s { // narrow panes: figures only
@@ -667,6 +684,7 @@ var helpLines = []string{
 	"D      one SDE step            R  restart training",
 	"T / C  next target / panes     + / −  speed",
 	"B P W F  buffer, proposal, weights, score-field layers",
+	"M  particle systems: MALA corrector on the final samples",
 	"L  copy a link to these settings   X  save a PNG",
 	"H  classroom mode (hide the controls)   ?  this help",
 	"click the plot: add a mode there, or remove the one under the pointer",
@@ -807,8 +825,7 @@ func (g *Game) keys() {
 	case pressed(ebiten.KeyR):
 		g.reset()
 	case pressed(ebiten.KeyT):
-		st.Target, st.Modes = targetChoices.step(st.Target, step(1), lessString), nil
-		g.setState(st)
+		g.setState(st.WithTarget(targetChoices.step(st.Target, step(1), lessString)))
 	case pressed(ebiten.KeyC):
 		g.setState(stepLayout(st, step(1)))
 	case pressed(ebiten.KeyEqual), pressed(ebiten.KeyKPAdd):
@@ -828,6 +845,9 @@ func (g *Game) keys() {
 		g.setState(st)
 	case pressed(ebiten.KeyF):
 		st.Layers.Field = !st.Layers.Field
+		g.setState(st)
+	case pressed(ebiten.KeyM) && live.IsParticleTarget(st.Target):
+		st.Corrector = !st.Corrector
 		g.setState(st)
 	case pressed(ebiten.KeyH):
 		st.Classroom = !st.Classroom

@@ -48,8 +48,12 @@ func (g *Game) drawMoleculePane(screen *ebiten.Image, p *paneUI) {
 	hy := v.y0 + gridH + 4*s
 	hh := v.size - gridH - 4*s
 	hw := (v.size - 6*s) / 2
-	drawHistogram(screen, g.hud, m.Energy, "energy E(x)", v.x0, hy, hw, hh, s)
-	drawHistogram(screen, g.hud, m.Distance, "interatomic distances", v.x0+hw+6*s, hy, hw, hh, s)
+	energy, distance := "energy E(x)", "interatomic distances"
+	if m.Corrector > 0 {
+		energy, distance = energy+" · after MALA", distance+" · after MALA"
+	}
+	drawHistogram(screen, g.hud, m.Energy, energy, v.x0, hy, hw, hh, s)
+	drawHistogram(screen, g.hud, m.Distance, distance, v.x0+hw+6*s, hy, hw, hh, s)
 	if m.RefErr != "" {
 		g.hud.text(screen, "no reference outline: "+m.RefErr, v.x0+4*s, v.y0+v.size-26*s, 9*s, hudWarn)
 	}

@@ -84,7 +84,7 @@ func statsObject(s paneStats) map[string]any {
 		"pane": s.Pane, "variant": s.Variant, "frame": s.Frame, "t": s.T, "runs": s.Runs, "step": s.Step,
 		"seconds": s.Seconds, "fps": s.FPS, "particles": s.Particles, "loss": s.Loss, "ess": s.ESS,
 		"covered": s.Covered, "modes": s.Modes, "w2": s.W2, "mmd": s.MMD, "e_w2": s.EnergyW2, "energy_evals": float64(s.Evals),
-		"running": s.Running, "error": s.Error,
+		"corrected": s.Corrected, "mala_acceptance": s.MALAAcceptance, "running": s.Running, "error": s.Error,
 	}
 }
 

@@ -18,10 +18,11 @@ const evalSamples = 1000
 // particleEvalSamples is the number of samples of a quality check of a
 // particle system: the EGNN costs a hundred (DW-4) to a few thousand
 // (LJ-13) times the 2-D MLP per sample (0.3 ms and 3 ms per sample and step
-// natively), so a thousand samples would stall the engine for seconds to
-// minutes. A variable so that the tests
-// can make it smaller.
-var particleEvalSamples = struct{ small, large int }{small: 256, large: 64} // up to four particles, more
+// natively), and its checks take the sampler's full SDE steps
+// (evalSDESteps), so a thousand samples would stall the engine for minutes.
+// Small sets score a higher x-W2 than the command line's 1,000 samples even
+// for exact samples. A variable so that the tests can make it smaller.
+var particleEvalSamples = struct{ small, large int }{small: 128, large: 64} // up to four particles, more
 
 // evalSamplesFor returns the sample count of a target's quality checks.
 func evalSamplesFor(t targets.Target) int {
@@ -42,7 +43,12 @@ func evalSamplesFor(t targets.Target) int {
 // -sde-steps 30|100 -seed 1" then "iwsm eval"): gmm40-iwsm x-W2 4.88 vs 4.51
 // (seed 2: 5.49 vs 5.65), gmm120-idem 15.2 vs 14.4 with 112 vs 115 modes.
 // In the browser's worker this is the difference between a first check in
-// about a second and one in four.
+// about a second and one in four. A particle system's checks keep the
+// sampler's steps (TrainConfig: at most particleRefreshSteps): its
+// configurations need them, e.g. 256 samples of the shipped DW-4 iDEM
+// network scored E-W2 717 with 30 steps and 0.49 with 100
+// ("iwsm sample -model assets/pretrained/dw4-idem.ckpt -n 256 -seed 5
+// -sde-steps 30|100" then "iwsm eval -target dw4").
 const evalSDESteps = 30
 
 // bufferEvery is how often a report carries a sample of the replay buffer.
@@ -77,9 +83,11 @@ var refreshSteps = 50
 // TrainConfig returns the trainer settings of one pane: sim.DefaultConfig
 // with the state's knobs, and the variant's weights and defensive share.
 //
-// A particle system keeps its own network (the EGNN), schedule, λ, score
-// clip and η, and takes the knobs K, learning rate, batch, buffer and
-// defensive share like any target. Its refreshes are cut to at most
+// The knobs K, learning rate, batch, buffer and defensive share come from
+// the state, whose defaults are the target's own (DefaultStateFor); the
+// batch keeps the target's G time values, each with Batch/G points. A
+// particle system keeps its own network (the EGNN), schedule, λ, score clip
+// and η. Its refreshes are cut to at most
 // particleRefreshSize samples drawn with particleRefreshSteps SDE steps
 // (iDEM: 1000 samples, 1000 steps): with the EGNN a full refresh would take
 // minutes on one core (the 2-D targets' DefaultConfig makes a similar cut).
@@ -95,7 +103,6 @@ func (s State) TrainConfig(t targets.Target, variant string) sim.Config {
 	cfg.Weights = strings.HasPrefix(variant, "iwsm")
 	cfg.K = s.K
 	cfg.Adam.LR = s.LR
-	cfg.Groups = 8
 	cfg.GroupSize = max(1, s.Batch/cfg.Groups)
 	cfg.BufferSize = s.Buffer
 	cfg.RefreshSize = min(cfg.RefreshSize, s.Buffer/2)
@@ -310,7 +317,9 @@ func (p *trainPane) step() {
 func (p *trainPane) evaluate() {
 	start := time.Now()
 	sc := p.tr.Config().Sampler
-	sc.Steps = min(sc.Steps, evalSDESteps)
+	if _, particles := p.target.(targets.ParticleSystem); !particles {
+		sc.Steps = min(sc.Steps, evalSDESteps)
+	}
 	x, err := p.tr.SampleWith(p.evalN, sc, p.evalRng)
 	if err != nil {
 		p.note = "quality check failed: " + err.Error()

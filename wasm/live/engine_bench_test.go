@@ -26,11 +26,7 @@ func BenchmarkEngineToCoverage(b *testing.B) {
 				st := DefaultState()
 				st.Pretrained, st.Seed = false, seed
 				for range b.N {
-					e := NewEngine(nil)
-					if err := e.Handle(Command{Kind: "reset", State: st.Encode(), Running: true}); err != nil {
-						b.Fatal(err)
-					}
-					p := e.panes[0]
+					e, p := startEngine(b, st)
 					start := time.Now()
 					var last time.Time
 					reached := 0.0
@@ -65,4 +61,48 @@ func BenchmarkEngineToCoverage(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkEngineSteps runs the engine from scratch on one target at a time
+// with that target's default knobs (DefaultStateFor), IW-SM, one pane, until
+// it has taken 40 training steps or a minute has passed, and reports the
+// training steps per second a visitor sees (quality checks and refreshes
+// included) and the wall seconds per step. Measure the WebAssembly build too
+// (see BenchmarkEngineToCoverage):
+//
+//	GOOS=js GOARCH=wasm go test -run '^$' -bench EngineSteps -benchtime 1x ./wasm/live/
+func BenchmarkEngineSteps(b *testing.B) {
+	const steps, limit = 40, time.Minute
+	for _, target := range []string{"gmm40", "dw4", "lj13"} {
+		b.Run(target, func(b *testing.B) {
+			st := DefaultStateFor(target)
+			st.Pretrained = false
+			for range b.N {
+				e, p := startEngine(b, st)
+				start := time.Now()
+				for p.tr.Steps() < steps && time.Since(start) < limit {
+					e.Work(workSlice)
+					if p.err != nil {
+						b.Fatal(p.err)
+					}
+					e.Reports()
+				}
+				wall := time.Since(start).Seconds()
+				b.ReportMetric(float64(p.tr.Steps())/wall, "steps/s")
+				b.ReportMetric(wall/float64(max(1, p.tr.Steps())), "s/step")
+				e.close()
+			}
+		})
+	}
+}
+
+// startEngine starts an engine without shipped networks on st, running, and
+// returns it with its first pane.
+func startEngine(b *testing.B, st State) (*Engine, *trainPane) {
+	b.Helper()
+	e := NewEngine(nil)
+	if err := e.Handle(Command{Kind: "reset", State: st.Encode(), Running: true}); err != nil {
+		b.Fatal(err)
+	}
+	return e, e.panes[0]
 }

@@ -3,6 +3,7 @@ package live
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 
@@ -90,6 +91,14 @@ type Molecules struct {
 	// RefErr says why the reference histograms are missing ("" while they
 	// load and once they are there).
 	RefErr string
+	// Corrector is the number of MALA steps applied to the samples at the
+	// hold (0: the corrector is off); Corrected counts the holds it relaxed,
+	// Acceptance is the last one's acceptance rate at the final step size,
+	// CorrectorErr why the last one failed ("" when it did not).
+	Corrector    int
+	Corrected    int
+	Acceptance   float64
+	CorrectorErr string
 }
 
 // refHistograms are the reference set's histograms of one target, computed
@@ -238,18 +247,29 @@ type particleView struct {
 	eHist      Histogram
 	dHist      Histogram
 	statsReady bool
+
+	// The corrector (State.Corrector): MALA steps on the energy applied to
+	// the samples at the hold, with its own random stream; mala.Steps is 0
+	// when it is off.
+	mala      sim.MALAConfig
+	malaRng   *rand.Rand
+	malaStats sim.MALAStats
+	malaErr   string
+	corrected int // holds relaxed by the corrector
 }
 
 // newParticleView returns the particle part of a view of t, or nil when t
 // is not a particle system.
-func newParticleView(t targets.Target, sigmaMax float64) *particleView {
+// With mala.Steps > 0 the samples of every hold are first relaxed by the
+// corrector, drawing its noise from rng.
+func newParticleView(t targets.Target, sigmaMax float64, mala sim.MALAConfig, rng *rand.Rand) *particleView {
 	ps, ok := t.(targets.ParticleSystem)
 	if !ok {
 		return nil
 	}
 	n, sd := ps.Particles()
 	return &particleView{target: t, n: n, sd: sd, configs: particleConfigs(n), sigmaMax: sigmaMax,
-		ref: referenceHistograms(t)}
+		ref: referenceHistograms(t), mala: mala, malaRng: rng}
 }
 
 // reference returns the reference histograms when they are ready.
@@ -282,8 +302,19 @@ func (p *particleView) clear() {
 }
 
 // hold computes the energies, distances and histograms of the finished
-// samples x.
+// samples x, after relaxing them in place when the corrector is on. A
+// corrector error (none is expected: its settings are fixed) is shown, and
+// the samples are kept as the sampler left them.
 func (p *particleView) hold(x []float64) {
+	if p.mala.Steps > 0 {
+		p.malaStats, p.malaErr = sim.MALAStats{}, ""
+		if st, err := sim.MALA(p.target, x, p.mala, p.malaRng); err != nil {
+			p.malaErr = err.Error()
+		} else {
+			p.malaStats = st
+			p.corrected++
+		}
+	}
 	p.energies = targets.EnergyBatch(p.target, nil, x)
 	p.distances = targets.PairDistances(nil, x, p.n, p.sd)
 	p.statsReady = false
@@ -362,6 +393,7 @@ func (v *PaneView) MoleculesInto(m *Molecules) {
 		m.Energies, m.Distances = nil, nil
 	}
 	m.RefErr = p.referenceErr()
+	m.Corrector, m.Corrected, m.Acceptance, m.CorrectorErr = p.mala.Steps, p.corrected, p.malaStats.Acceptance, p.malaErr
 	m.Energy = copyHistogram(m.Energy, p.eHist)
 	m.Distance = copyHistogram(m.Distance, p.dHist)
 	if ref := p.reference(); ref != nil && m.Energy.Ref == nil {

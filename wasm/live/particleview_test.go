@@ -72,28 +72,11 @@ func TestEngineParticlesNoPretrained(t *testing.T) {
 // fake clock: the configurations stay mean-free, and at the hold the
 // energies, distances and histograms are complete and finite.
 func TestParticleViewRun(t *testing.T) {
-	st := DefaultState()
-	st.Target, st.Steps = "dw4", 10
-	tg, err := st.BuildTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Unix(0, 0)
-	v, err := NewPaneView(st, 0, tg, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := DefaultStateFor("dw4")
+	st.Steps = 10
+	v := newParticleTestView(t, st)
 	if !v.IsParticleSystem() {
 		t.Fatal("dw4 view is not a particle view")
-	}
-	cfg := st.TrainConfig(tg, "iwsm")
-	net, err := sim.NewEGNN(cfg.Net.EGNN, rand.New(rand.NewPCG(3, 4)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	v.Apply(Report{Gen: 1, Params: net.Params()})
-	if v.Report().Err != "" {
-		t.Fatal(v.Report().Err)
 	}
 	var m Molecules
 	v.MoleculesInto(&m)
@@ -101,20 +84,7 @@ func TestParticleViewRun(t *testing.T) {
 		len(m.X) != m.Configs*8 || !(m.Extent > 0) {
 		t.Fatalf("fresh view: %+v", m)
 	}
-	for frames := 0; !v.sampler.Done(); frames++ {
-		if frames > 60*(flowSeconds+2) {
-			t.Fatalf("run not finished after %d frames", frames)
-		}
-		now = now.Add(time.Second / 60)
-		v.Advance(now, time.Hour)
-	}
-	// Wait for the reference histograms (loaded in the background).
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		v.MoleculesInto(&m)
-		if m.Energy.Ref != nil || time.Now().After(deadline) {
-			break
-		}
-	}
+	now := playToHold(t, v, time.Unix(0, 0), &m)
 	if !m.Holding || m.Energy.Ref == nil || m.Distance.Ref == nil {
 		t.Fatalf("finished run: holding %v, reference histograms %v %v", m.Holding, m.Energy.Ref != nil, m.Distance.Ref != nil)
 	}
@@ -243,5 +213,125 @@ func TestParticleViewReferenceMissing(t *testing.T) {
 	m = poll(func(m *Molecules) bool { return m.Energy.Ref != nil })
 	if m.RefErr != "" || !(m.Radius > 0) || m.Bond != 0 {
 		t.Fatalf("with the reference: err %q, radius %v, bond %v", m.RefErr, m.Radius, m.Bond)
+	}
+}
+
+// newParticleTestView builds pane 0's view of st (a particle system) with a
+// random network (seed 3) applied.
+func newParticleTestView(t *testing.T, st State) *PaneView {
+	t.Helper()
+	tg, err := st.BuildTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewPaneView(st, 0, tg, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := sim.NewEGNN(st.TrainConfig(tg, "iwsm").Net.EGNN, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Apply(Report{Gen: 1, Params: net.Params()})
+	if v.Report().Err != "" {
+		t.Fatal(v.Report().Err)
+	}
+	return v
+}
+
+// playToHold plays v's run on a fake clock from now, at 60 frames a second,
+// to its hold, waits for the reference histograms (loaded in the
+// background), fills m and returns the clock.
+func playToHold(t *testing.T, v *PaneView, now time.Time, m *Molecules) time.Time {
+	t.Helper()
+	for frames := 0; !v.sampler.Done(); frames++ {
+		if frames > 60*(flowSeconds+2) {
+			t.Fatalf("run not finished after %d frames", frames)
+		}
+		now = now.Add(time.Second / 60)
+		v.Advance(now, time.Hour)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		v.MoleculesInto(m)
+		if m.Energy.Ref != nil || time.Now().After(deadline) {
+			return now
+		}
+	}
+}
+
+// runParticleViewToHold plays one run of a particle view of st and returns
+// its figures at the hold.
+func runParticleViewToHold(t *testing.T, st State) Molecules {
+	t.Helper()
+	var m Molecules
+	playToHold(t, newParticleTestView(t, st), time.Unix(0, 0), &m)
+	if !m.Holding || m.Energy.Ref == nil {
+		t.Fatalf("holding %v, reference histogram %v", m.Holding, m.Energy.Ref != nil)
+	}
+	return m
+}
+
+// TestParticleViewCorrector: with the corrector on, the same run's samples
+// (same seed, same network) are relaxed at the hold: energies inside the
+// reference set's range where the sampler's lay mostly beyond it, every
+// configuration still mean-free, and the acceptance near MALA's target.
+func TestParticleViewCorrector(t *testing.T) {
+	st := DefaultStateFor("dw4")
+	st.Steps = 10
+	plain := runParticleViewToHold(t, st)
+	st.Corrector = true
+	relaxed := runParticleViewToHold(t, st)
+	inRange := func(m Molecules) (share float64) {
+		for _, e := range m.Energies {
+			if e >= m.Energy.Lo && e <= m.Energy.Hi {
+				share++
+			}
+		}
+		return share / float64(len(m.Energies))
+	}
+	t.Logf("energies within the reference's range: %.2f without the corrector, %.2f with it (acceptance %.2f)",
+		inRange(plain), inRange(relaxed), relaxed.Acceptance)
+	if plain.Corrector != 0 || relaxed.Corrector != sim.DefaultMALAConfig(0).Steps || relaxed.CorrectorErr != "" {
+		t.Fatalf("corrector steps %d and %d, error %q", plain.Corrector, relaxed.Corrector, relaxed.CorrectorErr)
+	}
+	if !(inRange(plain) < 0.5 && inRange(relaxed) >= 0.9) {
+		t.Errorf("share of energies within the reference's range: %.2f without the corrector, %.2f with it; want < 0.5 and ≥ 0.9",
+			inRange(plain), inRange(relaxed))
+	}
+	if !(relaxed.Acceptance > 0.4 && relaxed.Acceptance < 0.75) {
+		t.Errorf("acceptance %.3f, want near 0.574", relaxed.Acceptance)
+	}
+	for c := range relaxed.Configs {
+		var cx, cy float64
+		for i := range 4 {
+			cx += float64(relaxed.X[c*8+2*i])
+			cy += float64(relaxed.X[c*8+2*i+1])
+		}
+		if math.Hypot(cx, cy)/4 > 1e-5 { // X is float32
+			t.Fatalf("configuration %d has its centre of mass at (%g, %g)", c, cx/4, cy/4)
+		}
+	}
+	for _, e := range relaxed.Energies {
+		if math.IsNaN(e) || math.IsInf(e, 0) {
+			t.Fatalf("non-finite energy %v after the corrector", e)
+		}
+	}
+}
+
+// TestCorrectorOnlyForParticles: the corrector setting is refused, with a
+// warning, on a 2-D target, and dropped when the target changes to one.
+func TestCorrectorOnlyForParticles(t *testing.T) {
+	s, w := Decode("target=dw4&corrector=1")
+	if !s.Corrector || len(w) != 0 {
+		t.Fatalf("dw4 with the corrector: %v, warnings %v", s.Corrector, w)
+	}
+	if got, _ := Decode(s.Encode()); !got.Corrector {
+		t.Fatal("the corrector did not round-trip")
+	}
+	if s2, w := Decode("target=rings&corrector=1"); s2.Corrector || len(w) != 1 || !strings.Contains(w[0], "particle systems") {
+		t.Fatalf("rings with the corrector: %v, warnings %v", s2.Corrector, w)
+	}
+	if s.WithTarget("gmm40").Corrector || !s.WithTarget("lj13").Corrector {
+		t.Fatal("WithTarget: the corrector should go on a 2-D target and stay on a particle system")
 	}
 }

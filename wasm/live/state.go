@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"iwsm/sim"
 	"iwsm/targets"
 )
 
@@ -32,9 +33,10 @@ type State struct {
 	Pretrained bool         // start from the shipped checkpoint when one exists
 	K          int          // Monte Carlo samples per point
 	LR         float64      // Adam's learning rate
-	Batch      int          // training points per step (8 times × Batch/8 points)
+	Batch      int          // training points per step (the target's G time values × Batch/G points)
 	Buffer     int          // replay-buffer capacity
 	Defensive  float64      // defensive share of the buffer ("-nodef" variants use 0)
+	Corrector  bool         // particle systems: relax each run's final samples by MALA on the energy (not part of the methods)
 	Classroom  bool         // hide the controls
 	Layers     Layers       // optional drawing layers
 }
@@ -47,15 +49,46 @@ type Layers struct {
 	Field    bool // the learned score field against the exact one (mixtures)
 }
 
-// DefaultState is what a visitor sees without URL parameters. The training
-// settings are sim.DefaultConfig's except the batch: 256 points instead of
-// 512, because the app trains on one thread (a Web Worker in the browser),
-// where time to coverage matters more than the quality of each step. On
-// gmm40 from scratch batches of 256 reached 40/40 modes after about 7 s of
-// one core's training against 18 s for 512 (README.md, "Speed").
-func DefaultState() State {
-	return State{Target: "gmm40", Method: "iwsm", Seed: 1, Particles: 4000, Steps: 100, Speed: 1,
-		Pretrained: true, K: 20, LR: 5e-3, Batch: 256, Buffer: 4000, Defensive: 0.1}
+// DefaultState is what a visitor sees without URL parameters: gmm40 with
+// its training knobs (DefaultStateFor).
+func DefaultState() State { return DefaultStateFor("gmm40") }
+
+// DefaultStateFor returns the default state on the named target, whose
+// training knobs (K, learning rate, batch, buffer, defensive share) are the
+// target's sim.DefaultConfig except the batch: half of it, because the app
+// trains on one thread (a Web Worker in the browser), where a step's speed
+// matters more than its quality. On gmm40 from scratch batches of 256
+// reached 40/40 modes after about 7 s of one core's training against 18 s
+// for 512 (README.md, "Speed"). A particle system thus trains with K = 200
+// and iDEM's learning rate 10⁻³, not the 2-D targets' K = 20 and 5·10⁻³.
+// An unknown name gets gmm40's knobs.
+func DefaultStateFor(target string) State {
+	s := State{Target: target, Method: "iwsm", Seed: 1, Particles: 4000, Steps: 100, Speed: 1, Pretrained: true}
+	s.resetKnobs()
+	return s
+}
+
+// WithTarget returns s on another target: its edited modes dropped and its
+// training knobs reset to the new target's defaults (DefaultStateFor), which
+// can differ by an order of magnitude between a 2-D mixture and a particle
+// system; an oracle pane becomes an IW-SM pane off a mixture (reconcile).
+// The other settings are kept.
+func (s State) WithTarget(target string) State {
+	s.Target, s.Modes = target, nil
+	s.resetKnobs()
+	s.reconcile()
+	return s
+}
+
+// resetKnobs sets the training knobs to the target's defaults.
+func (s *State) resetKnobs() {
+	t, err := targets.Lookup(s.Target)
+	if err != nil {
+		t, _ = targets.Lookup("gmm40")
+	}
+	cfg := sim.DefaultConfig(t)
+	s.K, s.LR, s.Buffer, s.Defensive = cfg.K, cfg.Adam.LR, cfg.BufferSize, cfg.DefensiveShare
+	s.Batch = max(cfg.Groups, cfg.Groups*cfg.GroupSize/2)
 }
 
 // Equal reports whether two states hold the same settings.
@@ -164,6 +197,7 @@ func choiceField(key string, choices func() []string, p func(*State) *string) fi
 }
 
 var fields = []field{
+	// The target first: Decode applies it before every other setting.
 	choiceField("target", targets.Names, func(s *State) *string { return &s.Target }),
 	{
 		key:    "modes",
@@ -200,6 +234,7 @@ var fields = []field{
 	intField("batch", 8, 4096, func(s *State) *int { return &s.Batch }),
 	intField("buffer", 200, 50000, func(s *State) *int { return &s.Buffer }),
 	floatField("defensive", 0, 0.9, func(s *State) *float64 { return &s.Defensive }),
+	boolField("corrector", func(s *State) *bool { return &s.Corrector }),
 	boolField("classroom", func(s *State) *bool { return &s.Classroom }),
 	boolField("buffer_layer", func(s *State) *bool { return &s.Layers.Buffer }),
 	boolField("proposal_layer", func(s *State) *bool { return &s.Layers.Proposal }),
@@ -238,10 +273,12 @@ func decodeModes(v string) ([][2]float64, error) {
 	return out, nil
 }
 
-// Encode returns the URL-fragment form of s: the settings that differ from
-// DefaultState, keys in a fixed order.
+// Encode returns the URL-fragment form of s, keys in a fixed order: the
+// target when it is not DefaultState's, and the settings that differ from
+// the target's own defaults (DefaultStateFor).
 func (s State) Encode() string {
-	def := DefaultState()
+	def := DefaultStateFor(s.Target)
+	def.Target = DefaultState().Target
 	var b strings.Builder
 	for _, f := range fields {
 		v := f.encode(&s)
@@ -259,15 +296,16 @@ func (s State) Encode() string {
 }
 
 // Decode parses a URL fragment (with or without the leading '#') on top of
-// DefaultState. It never fails: an unknown key, a malformed value or an
-// out-of-range one is corrected (kept at its default or clamped) and reported
-// in warnings, one human-readable line each. Settings that cannot go
-// together are reconciled last (an oracle pane needs a mixture target; two
-// equal panes become one).
+// the default state of the fragment's target (DefaultStateFor), so the
+// training knobs a fragment leaves out are its target's. It never fails: an
+// unknown key, a malformed value or an out-of-range one is corrected (kept
+// at its default or clamped) and reported in warnings, one human-readable
+// line each. Settings that cannot go together are reconciled last (an
+// oracle pane needs a mixture target; two equal panes become one).
 func Decode(fragment string) (s State, warnings []string) {
-	s = DefaultState()
-	fragment = strings.TrimPrefix(fragment, "#")
-	for _, kv := range strings.Split(fragment, "&") {
+	type setting struct{ key, value string }
+	var settings []setting
+	for _, kv := range strings.Split(strings.TrimPrefix(fragment, "#"), "&") {
 		if kv == "" {
 			continue
 		}
@@ -280,13 +318,27 @@ func Decode(fragment string) (s State, warnings []string) {
 			warnings = append(warnings, fmt.Sprintf("%s: malformed escape in %q", k, v))
 			continue
 		}
-		i := slices.IndexFunc(fields, func(f field) bool { return f.key == k })
-		if i < 0 {
-			warnings = append(warnings, fmt.Sprintf("unknown setting %q ignored", k))
-			continue
+		settings = append(settings, setting{k, uv})
+	}
+	// The target first: the other settings default to its values.
+	s = DefaultState()
+	for _, kv := range settings {
+		if kv.key == "target" {
+			if w := fields[0].decode(&s, kv.value); w != "" {
+				warnings = append(warnings, w)
+			}
 		}
-		if w := fields[i].decode(&s, uv); w != "" {
-			warnings = append(warnings, w)
+	}
+	s = DefaultStateFor(s.Target)
+	for _, kv := range settings {
+		i := slices.IndexFunc(fields, func(f field) bool { return f.key == kv.key })
+		switch {
+		case i < 0:
+			warnings = append(warnings, fmt.Sprintf("unknown setting %q ignored", kv.key))
+		case i > 0: // the target is set
+			if w := fields[i].decode(&s, kv.value); w != "" {
+				warnings = append(warnings, w)
+			}
 		}
 	}
 	return s, append(warnings, s.reconcile()...)
@@ -299,6 +351,10 @@ func (s *State) reconcile() (warnings []string) {
 	if len(s.Modes) > 0 && !mixture {
 		warnings = append(warnings, fmt.Sprintf("modes can only be edited on a mixture target, not %s; ignored", s.Target))
 		s.Modes = nil
+	}
+	if s.Corrector && !IsParticleTarget(s.Target) {
+		warnings = append(warnings, fmt.Sprintf("the corrector is offered for particle systems, not %s; off", s.Target))
+		s.Corrector = false
 	}
 	for _, p := range []*string{&s.Method, &s.Compare} {
 		if *p == "oracle" && !mixture {
@@ -320,5 +376,16 @@ func IsMixtureTarget(name string) bool {
 		return false
 	}
 	_, ok := t.(*targets.Mixture)
+	return ok
+}
+
+// IsParticleTarget reports whether the named target is a particle system,
+// whose panes show configurations and can apply the corrector.
+func IsParticleTarget(name string) bool {
+	t, err := targets.Lookup(name)
+	if err != nil {
+		return false
+	}
+	_, ok := t.(targets.ParticleSystem)
 	return ok
 }

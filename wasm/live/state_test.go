@@ -53,6 +53,7 @@ func TestDecodeCorrects(t *testing.T) {
 		{"NaN", "lr=NaN", DefaultState(), "not a number"},
 		{"negative seed", "seed=-3", DefaultState(), "seed"},
 		{"unknown target", "target=banana", DefaultState(), "valid:"},
+		{"unknown target, knobs kept", "K=50&target=banana", with(func(s *State) { s.K = 50 }), "valid:"},
 		{"unknown method", "method=vae", DefaultState(), "valid:"},
 		{"unknown key", "colour=red", DefaultState(), "unknown setting"},
 		{"bad escape", "target=%zz", DefaultState(), "malformed"},
@@ -60,8 +61,8 @@ func TestDecodeCorrects(t *testing.T) {
 		{"bad modes", "modes=1,2;x,3", DefaultState(), "mode 2"},
 		{"modes off a mixture", "target=rings&modes=1,2", with(func(s *State) { s.Target = "rings" }), "mixture"},
 		{"oracle off a mixture", "target=manywell&method=oracle", with(func(s *State) { s.Target = "manywell" }), "oracle"},
-		{"oracle on a particle system", "target=dw4&compare=oracle", with(func(s *State) { s.Target = "dw4" }), "oracle"},
-		{"modes on a particle system", "target=lj13&modes=1,2", with(func(s *State) { s.Target = "lj13" }), "mixture"},
+		{"oracle on a particle system", "target=dw4&compare=oracle", DefaultStateFor("dw4"), "oracle"},
+		{"modes on a particle system", "target=lj13&modes=1,2", DefaultStateFor("lj13"), "mixture"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -100,6 +101,68 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode(%q) = %+v does not round-trip: %+v %v", in, s, back, warnings)
 		}
 	})
+}
+
+// TestTargetKnobs checks each target's training knobs against the settings
+// they come from (sim.DefaultConfig: METHOD.md's iDEM values for particle
+// systems, the README's measured 2-D values), with the app's halved batch.
+func TestTargetKnobs(t *testing.T) {
+	type knobs struct {
+		K             int
+		LR            float64
+		Batch, Buffer int
+		Defensive     float64
+	}
+	of := func(s State) knobs { return knobs{s.K, s.LR, s.Batch, s.Buffer, s.Defensive} }
+	want := map[string]knobs{
+		"gmm40":  {20, 5e-3, 256, 4000, 0.1},
+		"gmm120": {20, 5e-3, 256, 4000, 0.1},
+		"rings":  {20, 5e-3, 256, 4000, 0.1},
+		"dw4":    {200, 1e-3, 256, 10000, 0.1},
+		"lj13":   {200, 1e-3, 128, 4000, 0.1},
+	}
+	for name, w := range want {
+		s := DefaultStateFor(name)
+		if got := of(s); got != w {
+			t.Errorf("DefaultStateFor(%s) knobs %+v, want %+v", name, got, w)
+		}
+		// A fragment names the target only: its knobs are the target's.
+		d, warnings := Decode("target=" + name)
+		if name == "gmm40" {
+			d, warnings = Decode("")
+		}
+		if len(warnings) != 0 || !reflect.DeepEqual(d, s) {
+			t.Errorf("Decode(target=%s) = %+v (warnings %v), want %+v", name, d, warnings, s)
+		}
+		if enc := s.Encode(); name != "gmm40" && enc != "target="+name {
+			t.Errorf("DefaultStateFor(%s).Encode() = %q, want only the target", name, enc)
+		}
+	}
+	if !reflect.DeepEqual(DefaultState(), DefaultStateFor("gmm40")) {
+		t.Error("DefaultState is not gmm40's DefaultStateFor")
+	}
+	// The order of a fragment's keys does not matter.
+	a, _ := Decode("K=50&lr=0.002&target=dw4")
+	b, _ := Decode("target=dw4&lr=0.002&K=50")
+	if !reflect.DeepEqual(a, b) || a.K != 50 || a.LR != 2e-3 || a.Batch != 256 || a.Buffer != 10000 {
+		t.Errorf("knobs before and after the target: %+v and %+v", a, b)
+	}
+}
+
+func TestWithTarget(t *testing.T) {
+	s := with(func(s *State) {
+		s.Compare, s.K, s.Batch, s.Seed, s.Steps = "oracle", 50, 1024, 9, 200
+		s.Modes = [][2]float64{{1, 2}}
+	})
+	got := s.WithTarget("dw4")
+	want := DefaultStateFor("dw4")
+	want.Seed, want.Steps = 9, 200 // kept: not training knobs
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("WithTarget(dw4) = %+v, want %+v", got, want)
+	}
+	if back := got.WithTarget("gmm40"); back.K != 20 || back.Batch != 256 || back.LR != 5e-3 {
+		t.Errorf("back on gmm40 the knobs are K %d, batch %d, lr %g; want 20, 256, 0.005", back.K, back.Batch, back.LR)
+	}
 }
 
 func TestToggleMode(t *testing.T) {

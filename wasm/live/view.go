@@ -112,7 +112,11 @@ func NewPaneView(st State, pane int, t targets.Target, now time.Time) (*PaneView
 	v := &PaneView{variant: variants[pane], target: t, dim: t.Dim(), speed: st.Speed,
 		propRng: rand.New(rand.NewPCG(st.Seed, 0x9a0e)), gen: -1}
 	cfg := st.TrainConfig(t, v.variant)
-	v.particles = newParticleView(t, cfg.Schedule.SigmaMax)
+	var mala sim.MALAConfig // off
+	if st.Corrector {
+		mala = sim.DefaultMALAConfig(cfg.ScoreClip)
+	}
+	v.particles = newParticleView(t, cfg.Schedule.SigmaMax, mala, rand.New(rand.NewPCG(st.Seed, 0x3a1a)))
 	if b, ok := t.(targets.Bounded); ok {
 		v.box[0], v.box[1] = b.Bounds()
 	} else if v.particles == nil {
